@@ -1,0 +1,16 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  // jose 6 ships ESM only; Jest requires ESM natively only on Node >= 24.9, so transform it.
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  collectCoverageFrom: ['lib/**/*.ts'],
+  coverageReporters: ['text-summary', 'text'],
+  coverageThreshold: {
+    './lib/core/': { statements: 95, branches: 90, functions: 95, lines: 95 },
+  },
+};

@@ -1,0 +1,111 @@
+import { compileCanonicalizations } from './canonical-string';
+import type {
+  Canonicalization,
+  CanonicalizationName,
+  CompiledCanonicalization,
+} from './canonical-string';
+import { NotificationExpiredError, SignatureInvalidError } from './errors';
+import { requireObject } from './idv-notification';
+import { parseJson } from './json';
+import { importVerificationKeys } from './public-keys';
+import type { PublicKeyInput } from './public-keys';
+import { decodeSignature, verifyPss } from './signature';
+import { toAgeVerificationNotification } from './age-verification-notification';
+import type { AgeVerificationNotification } from './age-verification-notification';
+import { YOTI_AGE_VERIFICATION_PUBLIC_KEY } from './yoti-public-key';
+
+/** Options of the age verification signature verifier (and of `verifySignature()`). */
+export interface SignatureVerifierOptions {
+  /**
+   * The key(s) to verify with: PEM (SPKI or X.509 certificate), JWK, `KeyObject` or
+   * `CryptoKey`, or a list of them for rotation (accepted if any verifies).
+   * Default: Yoti's published key, {@link YOTI_AGE_VERIFICATION_PUBLIC_KEY}.
+   */
+  publicKey?: PublicKeyInput | readonly PublicKeyInput[];
+  /**
+   * How the signed string is built: `'strip-whitespace'` (default), `'compact'`, a
+   * function, or a list tried in order (each candidate costs one RSA verification).
+   */
+  canonicalization?: Canonicalization | readonly Canonicalization[];
+  /**
+   * Refuse notifications whose `timestamp` is more than this many seconds away from now,
+   * in either direction. Off by default: redeliveries keep the original timestamp, so a
+   * window shorter than Yoti's retry period loses notifications.
+   */
+  maxAgeSeconds?: number;
+  /** Clock for `maxAgeSeconds`, in epoch milliseconds. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A notification whose signature verified, and how. */
+export interface VerifiedAgeVerification {
+  readonly notification: AgeVerificationNotification;
+  /** Index, in the configured list, of the key that verified. */
+  readonly keyIndex: number;
+  /** RFC 7638 thumbprint of the key that verified. */
+  readonly keyThumbprint: string;
+  /** The canonicalization that verified. */
+  readonly canonicalization: CanonicalizationName | 'custom';
+}
+
+/**
+ * Builds a verifier of age verification notifications: keys are imported and options
+ * checked once, here. The verifier takes the exact request bytes and returns the
+ * validated, frozen notification, or throws a `NotificationError`:
+ * `PAYLOAD_MALFORMED`, `SIGNATURE_MISSING`, `SIGNATURE_INVALID`, `PAYLOAD_INVALID`,
+ * `NOTIFICATION_EXPIRED`. Authenticity is checked before the payload's shape, so an
+ * unsigned request learns nothing about what the payload should hold.
+ *
+ * @throws {TypeError} at setup for a bad key, canonicalization or `maxAgeSeconds`.
+ */
+export function createSignatureVerifier(
+  options: SignatureVerifierOptions = {},
+  where = 'verifySignature',
+): (body: Uint8Array) => VerifiedAgeVerification {
+  const keys = importVerificationKeys(options.publicKey ?? YOTI_AGE_VERIFICATION_PUBLIC_KEY, where);
+  const canonicalizations: readonly CompiledCanonicalization[] = compileCanonicalizations(
+    options.canonicalization,
+    where,
+  );
+  const { maxAgeSeconds } = options;
+  if (maxAgeSeconds !== undefined && !(Number.isFinite(maxAgeSeconds) && maxAgeSeconds > 0)) {
+    throw new TypeError(`${where}: maxAgeSeconds must be a positive number of seconds`);
+  }
+  const now = options.now ?? Date.now;
+
+  return function verifyAgeVerificationNotification(body) {
+    const payload = requireObject(parseJson(body));
+    const signature = decodeSignature(
+      Object.hasOwn(payload, 'signature') ? payload.signature : undefined,
+      keys,
+    );
+    const match = findVerifyingKey(payload, signature);
+    const notification = toAgeVerificationNotification(payload);
+    if (maxAgeSeconds !== undefined) {
+      const skew = Math.abs(now() / 1000 - notification.timestamp);
+      if (skew > maxAgeSeconds) {
+        throw new NotificationExpiredError(
+          `Notification timestamp is more than ${maxAgeSeconds} seconds from now`,
+        );
+      }
+    }
+    return Object.freeze({ notification, ...match });
+  };
+
+  function findVerifyingKey(payload: Record<string, unknown>, signature: Buffer) {
+    for (const canonicalization of canonicalizations) {
+      const data = canonicalization.bytes(payload);
+      for (let keyIndex = 0; keyIndex < keys.length; keyIndex++) {
+        const key = keys[keyIndex]!;
+        if (verifyPss(key, data, signature)) {
+          return {
+            keyIndex,
+            keyThumbprint: key.thumbprint,
+            canonicalization: canonicalization.name,
+          };
+        }
+      }
+    }
+    throw new SignatureInvalidError();
+  }
+}

@@ -1,0 +1,121 @@
+import { PayloadInvalidError } from './errors';
+
+/**
+ * Every IDV topic this package knows, as it appears in a notification payload
+ * (lower-case snake case). Session requests use the upper-case form; see
+ * {@link idvNotificationConfig}.
+ */
+export const IDV_TOPICS = [
+  'resource_update',
+  'task_completion',
+  'check_completion',
+  'session_completion',
+  'client_session_token_deleted',
+  'new_pdf_supplied',
+  'instructions_email_requested',
+  'thank_you_email_requested',
+  'first_branch_visit',
+] as const;
+
+/** A known IDV notification topic. */
+export type IdvTopic = (typeof IDV_TOPICS)[number];
+
+/** The id field each topic carries beside `session_id`; topics not listed carry none. */
+export const IDV_TOPIC_ID_FIELDS = {
+  resource_update: 'resource_id',
+  task_completion: 'task_id',
+  check_completion: 'check_id',
+} as const satisfies Partial<Record<IdvTopic, string>>;
+
+type IdFieldOf<T extends IdvTopic> = T extends keyof typeof IDV_TOPIC_ID_FIELDS
+  ? (typeof IDV_TOPIC_ID_FIELDS)[T]
+  : never;
+
+/**
+ * The IDV notification of one known topic: `session_id`, `topic`, and the topic's id
+ * field where it has one. Field names are as on the wire.
+ */
+export type IdvNotificationOf<T extends IdvTopic> = {
+  readonly session_id: string;
+  readonly topic: T;
+} & { readonly [K in IdFieldOf<T>]: string };
+
+/** A `resource_update` notification. */
+export type ResourceUpdateNotification = IdvNotificationOf<'resource_update'>;
+/** A `task_completion` notification. */
+export type TaskCompletionNotification = IdvNotificationOf<'task_completion'>;
+/** A `check_completion` notification. */
+export type CheckCompletionNotification = IdvNotificationOf<'check_completion'>;
+/** A `session_completion` notification. */
+export type SessionCompletionNotification = IdvNotificationOf<'session_completion'>;
+
+/**
+ * An IDV notification of a known topic: a union discriminated by `topic`, so that
+ * `if (n.topic === 'check_completion') n.check_id` type-checks.
+ */
+export type IdvNotification = { [T in IdvTopic]: IdvNotificationOf<T> }[IdvTopic];
+
+/**
+ * An IDV notification whose topic this package does not know (Yoti adds topics). Its
+ * fields are kept as they arrived, typed `unknown`.
+ */
+export interface UnknownIdvNotification {
+  readonly session_id: string;
+  readonly topic: string;
+  readonly [field: string]: unknown;
+}
+
+/** Tells a notification of a known topic from one this package does not know yet. */
+export function isKnownTopic(notification: {
+  readonly topic: string;
+}): notification is IdvNotification {
+  return KNOWN_TOPICS.has(notification.topic);
+}
+
+const KNOWN_TOPICS: ReadonlySet<string> = new Set(IDV_TOPICS);
+
+/**
+ * Validates a parsed JSON value as an IDV notification and returns it deeply frozen.
+ * Extra fields are kept. Throws {@link PayloadInvalidError} (`PAYLOAD_INVALID`) naming
+ * the field at fault.
+ */
+export function toIdvNotification(value: unknown): IdvNotification | UnknownIdvNotification {
+  const payload = requireObject(value);
+  requireString(payload, 'session_id');
+  const topic = requireString(payload, 'topic');
+  const idField = (IDV_TOPIC_ID_FIELDS as Record<string, string | undefined>)[topic];
+  if (idField !== undefined) requireString(payload, idField);
+  return deepFreeze(payload) as unknown as IdvNotification | UnknownIdvNotification;
+}
+
+/** Asserts a JSON object (not an array, not null). */
+export function requireObject(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new PayloadInvalidError('', 'Notification payload must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Asserts a non-empty string field and returns it. */
+export function requireString(payload: Record<string, unknown>, field: string): string {
+  const value = Object.hasOwn(payload, field) ? payload[field] : undefined;
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new PayloadInvalidError(
+      field,
+      value === undefined ? `Missing field ${field}` : `Field ${field} must be a non-empty string`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Freezes a parsed JSON value in place. Values come from `JSON.parse`, so there are no
+ * cycles, and a `__proto__` key is an ordinary own data property, never the prototype.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}

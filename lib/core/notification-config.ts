@@ -1,0 +1,93 @@
+import type { AuthScheme } from './auth';
+import { IDV_TOPICS } from './idv-notification';
+import type { IdvTopic } from './idv-notification';
+
+/** Options of {@link idvNotificationConfig}. */
+export interface IdvNotificationConfigOptions {
+  /** The HTTPS URL Yoti will POST notifications to. */
+  endpoint: string;
+  /**
+   * How Yoti authenticates to the endpoint: the same `{ scheme, token }` you give
+   * `authHeader()`. For `basic` the token is `username:password`.
+   */
+  auth?: { scheme: AuthScheme; token: string };
+  /** Topics to be notified of, in payload (lower-case) or request (upper-case) form. */
+  topics?: ReadonlyArray<IdvTopic | Uppercase<IdvTopic> | (string & Record<never, never>)>;
+}
+
+/** The `notifications` object of an IDV session request, as Yoti's API expects it. */
+export interface IdvNotificationConfig {
+  auth_token?: string;
+  auth_type?: 'BASIC' | 'BEARER';
+  endpoint: string;
+  topics: string[];
+}
+
+/**
+ * Builds the `notifications` object of an IDV session request from the same auth options
+ * the receiving middleware uses. Its `JSON.stringify` is byte for byte what the official
+ * `yoti` Node SDK's `NotificationConfigBuilder` produces for the same inputs: keys in the
+ * order `auth_token, auth_type, endpoint, topics`, unset keys dropped, topics upper-cased
+ * and de-duplicated in first-seen order.
+ *
+ * @throws {TypeError} for an endpoint that is not an absolute HTTPS URL, an unknown scheme,
+ *   an empty token, a Basic token without a colon, or an empty topic.
+ * @example
+ * idvNotificationConfig({
+ *   endpoint: 'https://app.example/yoti/idv',
+ *   auth: { scheme: 'basic', token: 'username:password' },
+ *   topics: ['session_completion', 'check_completion'],
+ * });
+ * // → { auth_token: 'username:password', auth_type: 'BASIC',
+ * //     endpoint: 'https://app.example/yoti/idv', topics: ['SESSION_COMPLETION', 'CHECK_COMPLETION'] }
+ */
+export function idvNotificationConfig(
+  options: IdvNotificationConfigOptions,
+): IdvNotificationConfig {
+  const where = 'idvNotificationConfig';
+  const { endpoint, auth, topics = [] } = options;
+  if (
+    typeof endpoint !== 'string' ||
+    !URL.canParse(endpoint) ||
+    new URL(endpoint).protocol !== 'https:'
+  ) {
+    throw new TypeError(
+      `${where}: endpoint must be an absolute https:// URL (Yoti posts over TLS)`,
+    );
+  }
+  const upper: string[] = [];
+  for (const topic of topics) {
+    if (typeof topic !== 'string' || topic.length === 0) {
+      throw new TypeError(
+        `${where}: topics must be non-empty strings (known: ${IDV_TOPICS.join(', ')})`,
+      );
+    }
+    const name = topic.toUpperCase();
+    if (!upper.includes(name)) upper.push(name);
+  }
+  const config: IdvNotificationConfig = { endpoint, topics: upper };
+  if (auth === undefined) return config;
+  assertStaticToken(auth.scheme, auth.token, where);
+  return {
+    auth_token: auth.token,
+    auth_type: auth.scheme === 'basic' ? 'BASIC' : 'BEARER',
+    ...config,
+  };
+}
+
+/**
+ * Checks one configured `auth_token` for its scheme.
+ *
+ * @throws {TypeError} for an unknown scheme, an empty token, or a Basic one without a colon.
+ */
+export function assertStaticToken(scheme: unknown, token: unknown, where: string): void {
+  if (scheme !== 'basic' && scheme !== 'bearer') {
+    throw new TypeError(`${where}: scheme must be 'basic' or 'bearer'`);
+  }
+  if (typeof token !== 'string' || token.length === 0) {
+    throw new TypeError(`${where}: token must be a non-empty string (the session's auth_token)`);
+  }
+  if (scheme === 'basic' && !token.includes(':')) {
+    throw new TypeError(`${where}: a Basic token is 'username:password'; this one has no colon`);
+  }
+}

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { toKeyObject } from './notification-token';
+import type { KeyInput } from './notification-token';
+
+/** A public key for signature verification: PEM (SPKI or X.509 certificate), JWK, `KeyObject` or `CryptoKey`. */
+export type PublicKeyInput = KeyInput;
+
+/** A verification key, imported once at setup. */
+export interface VerificationKey {
+  readonly keyObject: KeyObject;
+  /** Length in bytes of a signature made with this key. */
+  readonly signatureBytes: number;
+  /** RFC 7638 JWK thumbprint (SHA-256, base64url): names the key without showing it. */
+  readonly thumbprint: string;
+}
+
+const MIN_MODULUS_BITS = 2048;
+
+/**
+ * Imports one or several RSA public keys, synchronously, so that a bad key fails when
+ * the middleware factory is called.
+ *
+ * @throws {TypeError} for an unreadable key, a private key, a non-RSA key, a key under
+ *   2048 bits, or an empty list.
+ */
+export function importVerificationKeys(
+  input: PublicKeyInput | readonly PublicKeyInput[],
+  where = 'verifySignature',
+): readonly VerificationKey[] {
+  const inputs = Array.isArray(input) ? input : [input as PublicKeyInput];
+  if (inputs.length === 0) throw new TypeError(`${where}: publicKey list is empty`);
+  return Object.freeze(inputs.map((one) => importVerificationKey(one, where)));
+}
+
+function importVerificationKey(input: PublicKeyInput, where: string): VerificationKey {
+  const keyObject = toKeyObject(input, 'public', where);
+  if (keyObject.asymmetricKeyType !== 'rsa') {
+    throw new TypeError(
+      `${where}: Yoti signs with RSA-PSS; expected an RSA public key, got ${keyObject.asymmetricKeyType ?? 'an unknown key type'}`,
+    );
+  }
+  const bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < MIN_MODULUS_BITS) {
+    throw new TypeError(
+      `${where}: RSA keys under ${MIN_MODULUS_BITS} bits are refused (got ${bits})`,
+    );
+  }
+  return Object.freeze({
+    keyObject,
+    signatureBytes: Math.ceil(bits / 8),
+    thumbprint: rsaThumbprint(keyObject),
+  });
+}
+
+/** RFC 7638 §3: SHA-256 of the required members, in lexicographic order, without spaces. */
+function rsaThumbprint(key: KeyObject): string {
+  const { e, n } = key.export({ format: 'jwk' });
+  const members = JSON.stringify({ e, kty: 'RSA', n });
+  return createHash('sha256').update(members).digest('base64url');
+}

@@ -1,0 +1,168 @@
+import type { IncomingMessage } from 'node:http';
+import { isUtf8 } from 'node:buffer';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import getRawBody from 'raw-body';
+import type {
+  NotificationError} from '../core/errors';
+import {
+  BodyTooLargeError,
+  BodyUnreadableError,
+  RawBodyUnavailableError,
+  UnsupportedMediaTypeError,
+} from '../core/errors';
+import {
+  compileTypeMatcher,
+  DEFAULT_JSON_TYPES,
+  isUtf8Charset,
+  parseByteSize,
+  parseContentType,
+} from '../core/media-type';
+import './request';
+
+/** Options of {@link rawBody}. */
+export interface RawBodyOptions {
+  /** Largest body accepted: bytes, or a size such as `'64kb'`. Default 64 KiB. */
+  limit?: number | string;
+  /**
+   * Accepted content types: a media type pattern or a list (`'application/*+json'`,
+   * `'*\/*'`), or a function of the request. Default: `application/json` and
+   * `application/*+json`. A charset, when given, must be UTF-8.
+   */
+  type?: string | readonly string[] | ((req: Request) => boolean);
+}
+
+/** Default `limit`: Yoti's notifications are a few hundred bytes. */
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+const CONSUMED_HINT =
+  'The request body was read by another parser before rawBody(). Mount rawBody() first, ' +
+  'or keep the bytes with express.json({ verify: keepRawBody }).';
+
+/**
+ * Reads the exact request bytes into `req.rawBody` (a `Buffer`), with a size limit, once.
+ *
+ * - Over `limit`: 413 `BODY_TOO_LARGE`, decided from `Content-Length` before reading when
+ *   present, else by counting; the rest of the body is never buffered.
+ * - Wrong `Content-Type`, a non-UTF-8 charset or any `Content-Encoding`: 415 `UNSUPPORTED_MEDIA_TYPE`.
+ * - Empty, aborted, of the wrong length, or not UTF-8: 400 `BODY_UNREADABLE`.
+ * - A `req.rawBody` Buffer set earlier (e.g. by {@link keepRawBody}) is reused as is.
+ * - Stream already consumed by another parser that kept no bytes: 500 `RAW_BODY_UNAVAILABLE`,
+ *   whose message says how to fix the setup; never a hang.
+ *
+ * @throws {TypeError} at setup for a bad `limit` or `type`.
+ * @example
+ * app.post('/yoti/idv', rawBody({ limit: '16kb' }), parseIdvNotification(), topicRouter());
+ */
+export function rawBody(options: RawBodyOptions = {}): RequestHandler {
+  const limit =
+    options.limit === undefined ? DEFAULT_BODY_LIMIT : parseByteSize(options.limit, 'rawBody');
+  const accepts =
+    typeof options.type === 'function'
+      ? options.type
+      : compileAccepts(options.type ?? DEFAULT_JSON_TYPES);
+
+  return function rawBodyMiddleware(req: Request, _res: Response, next: NextFunction): void {
+    if (Buffer.isBuffer(req.rawBody)) {
+      const captured = req.rawBody;
+      return next(refuseType(req, accepts) ?? refuseBytes(captured));
+    }
+    const refused = refuse(req, accepts);
+    if (refused) return next(refused);
+
+    getRawBody(req, { length: req.headers['content-length'], limit }, (error, body) => {
+      if (error) return next(toBodyError(error, limit));
+      const unreadable = refuseBytes(body);
+      if (unreadable) return next(unreadable);
+      req.rawBody = body;
+      next();
+    });
+  };
+}
+
+function refuseBytes(body: Buffer): NotificationError | undefined {
+  if (body.length === 0) return new BodyUnreadableError('Request body is empty');
+  if (!isUtf8(body)) return new BodyUnreadableError('Request body is not valid UTF-8');
+  return undefined;
+}
+
+function compileAccepts(patterns: string | readonly string[]): (req: Request) => boolean {
+  const matches = compileTypeMatcher(patterns, 'rawBody');
+  return (req) => {
+    const type = parseContentType(req.headers['content-type']);
+    return type !== undefined && matches(type.essence);
+  };
+}
+
+/** Everything that can be refused before reading a byte. */
+function refuse(req: Request, accepts: (req: Request) => boolean): NotificationError | undefined {
+  if (isConsumed(req)) return new RawBodyUnavailableError(CONSUMED_HINT);
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    return new UnsupportedMediaTypeError(
+      'Content-Encoding is not supported; send the body uncompressed',
+    );
+  }
+  const wrongType = refuseType(req, accepts);
+  if (wrongType) return wrongType;
+  if (
+    req.headers['content-length'] === undefined &&
+    req.headers['transfer-encoding'] === undefined
+  ) {
+    return new BodyUnreadableError('Request body is empty');
+  }
+  return undefined;
+}
+
+function refuseType(
+  req: Request,
+  accepts: (req: Request) => boolean,
+): NotificationError | undefined {
+  if (!accepts(req)) {
+    return new UnsupportedMediaTypeError('Content-Type must be JSON (application/json)');
+  }
+  const charset = parseContentType(req.headers['content-type'])?.charset;
+  if (charset !== undefined && !isUtf8Charset(charset)) {
+    return new UnsupportedMediaTypeError('Content-Type charset must be UTF-8');
+  }
+  return undefined;
+}
+
+/**
+ * Whether something already read the stream. Reading it again would wait for an `end`
+ * event that already happened: the hang this check exists to prevent.
+ */
+function isConsumed(req: IncomingMessage): boolean {
+  return req.readableDidRead || req.readableEnded || (req as { _body?: unknown })._body === true;
+}
+
+function toBodyError(error: Error & { type?: string }, limit: number): NotificationError {
+  switch (error.type) {
+    case 'entity.too.large':
+      return new BodyTooLargeError(limit, { cause: error });
+    case 'request.aborted':
+      return new BodyUnreadableError('Request was aborted before the body was complete', {
+        cause: error,
+      });
+    case 'request.size.invalid':
+      return new BodyUnreadableError('Request body length does not match Content-Length', {
+        cause: error,
+      });
+    case 'stream.encoding.set':
+    case 'stream.not.readable':
+      return new RawBodyUnavailableError(CONSUMED_HINT);
+    default:
+      return new BodyUnreadableError('Request body could not be read', { cause: error });
+  }
+}
+
+/**
+ * A `verify` hook for Express's own JSON parser, for apps that parse JSON globally: it
+ * keeps the exact bytes on `req.rawBody`, where `rawBody()` and the verifiers find them.
+ *
+ * @example
+ * app.use(express.json({ verify: keepRawBody }));
+ * app.post('/yoti/age', rawBody(), verifySignature(), stateRouter().on('COMPLETE', grant));
+ */
+export function keepRawBody(req: IncomingMessage, _res: unknown, buffer: Buffer): void {
+  (req as Request).rawBody = buffer;
+}

@@ -1,0 +1,68 @@
+export * from './core/errors';
+export { IDV_TOPICS, IDV_TOPIC_ID_FIELDS, isKnownTopic } from './core/idv-notification';
+export type {
+  IdvTopic,
+  IdvNotification,
+  IdvNotificationOf,
+  UnknownIdvNotification,
+  ResourceUpdateNotification,
+  TaskCompletionNotification,
+  CheckCompletionNotification,
+  SessionCompletionNotification,
+} from './core/idv-notification';
+export { AGE_VERIFICATION_STATES } from './core/age-verification-notification';
+export type {
+  AgeVerificationNotification,
+  AgeVerificationState,
+  OpenString,
+} from './core/age-verification-notification';
+export type { Notification } from './core/notification';
+export type { AuthScheme } from './core/auth';
+export { canonicalString } from './core/canonical-string';
+export type {
+  Canonicalization,
+  CanonicalizationName,
+  CanonicalizationFunction,
+} from './core/canonical-string';
+export { createSignatureVerifier } from './core/age-verification';
+export type { SignatureVerifierOptions, VerifiedAgeVerification } from './core/age-verification';
+export type { PublicKeyInput } from './core/public-keys';
+export { YOTI_AGE_VERIFICATION_PUBLIC_KEY } from './core/yoti-public-key';
+export { createNotificationToken } from './core/notification-token';
+export type {
+  KeyInput,
+  Secret,
+  NotificationTokenOptions,
+  NotificationTokenVerifyOptions,
+} from './core/notification-token';
+export { idvNotificationConfig } from './core/notification-config';
+export type {
+  IdvNotificationConfig,
+  IdvNotificationConfigOptions,
+} from './core/notification-config';
+
+export type {
+  NotificationAuth,
+  NotificationSignature,
+  NotificationHandler,
+  NotificationRequest,
+} from './express/request';
+export { rawBody, keepRawBody, DEFAULT_BODY_LIMIT } from './express/raw-body';
+export type { RawBodyOptions } from './express/raw-body';
+export { authHeader } from './express/auth-header';
+export type { AuthHeaderOptions, TokenSource, ResolvedTokens } from './express/auth-header';
+export { parseIdvNotification } from './express/parse-idv-notification';
+export type { ParseIdvNotificationOptions } from './express/parse-idv-notification';
+export { verifySignature } from './express/verify-signature';
+export type { VerifySignatureOptions } from './express/verify-signature';
+export { topicRouter } from './express/topic-router';
+export type { TopicRouter } from './express/topic-router';
+export { stateRouter } from './express/state-router';
+export type { StateRouter, AgeVerificationNotificationOf } from './express/state-router';
+export { idvNotifications, ageVerificationNotifications } from './express/presets';
+export type {
+  IdvHandlers,
+  IdvNotificationsOptions,
+  AgeVerificationHandlers,
+  AgeVerificationNotificationsOptions,
+} from './express/presets';
