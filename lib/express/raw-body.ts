@@ -2,8 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import getRawBody from 'raw-body';
-import type {
-  NotificationError} from '../core/errors';
+import type { NotificationError } from '../core/errors';
 import {
   BodyTooLargeError,
   BodyUnreadableError,
