@@ -50,7 +50,12 @@ export type {
 export { rawBody, keepRawBody, DEFAULT_BODY_LIMIT } from './express/raw-body';
 export type { RawBodyOptions } from './express/raw-body';
 export { authHeader } from './express/auth-header';
-export type { AuthHeaderOptions, TokenSource, ResolvedTokens } from './express/auth-header';
+export type {
+  AuthHeaderOptions,
+  TokenSource,
+  TokenRequest,
+  ResolvedTokens,
+} from './express/auth-header';
 export { parseIdvNotification } from './express/parse-idv-notification';
 export type { ParseIdvNotificationOptions } from './express/parse-idv-notification';
 export { verifySignature } from './express/verify-signature';

@@ -33,12 +33,12 @@ type IdFieldOf<T extends IdvTopic> = T extends keyof typeof IDV_TOPIC_ID_FIELDS
 
 /**
  * The IDV notification of one known topic: `session_id`, `topic`, and the topic's id
- * field where it has one. Field names are as on the wire.
+ * field where it has one. Field names are as on the wire. For a union of topics, the
+ * union of their notifications.
  */
-export type IdvNotificationOf<T extends IdvTopic> = {
-  readonly session_id: string;
-  readonly topic: T;
-} & { readonly [K in IdFieldOf<T>]: string };
+export type IdvNotificationOf<T extends IdvTopic> = T extends IdvTopic
+  ? { readonly session_id: string; readonly topic: T } & { readonly [K in IdFieldOf<T>]: string }
+  : never;
 
 /** A `resource_update` notification. */
 export type ResourceUpdateNotification = IdvNotificationOf<'resource_update'>;

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { authChallenge, credentialDigest, findCredential, readCredentials } from '../core/auth';
 import type { AuthScheme } from '../core/auth';
+import type { IdvNotification, UnknownIdvNotification } from '../core/idv-notification';
 import { AuthInvalidError } from '../core/errors';
 import { assertStaticToken } from '../core/notification-config';
 import { createTokenVerifier } from '../core/notification-token';
@@ -17,7 +18,13 @@ export type ResolvedTokens = string | readonly string[] | undefined;
  * `authHeader()` after `rawBody()` and `parseIdvNotification()` for that).
  */
 export type TokenSource =
-  string | readonly string[] | ((req: Request) => ResolvedTokens | Promise<ResolvedTokens>);
+  string | readonly string[] | ((req: TokenRequest) => ResolvedTokens | Promise<ResolvedTokens>);
+
+/**
+ * The request a token function sees: when `authHeader()` is mounted after
+ * `parseIdvNotification()`, `req.notification` is the parsed IDV notification.
+ */
+export type TokenRequest = Request & { notification?: IdvNotification | UnknownIdvNotification };
 
 /** Options of {@link authHeader}. Give exactly one of `token` and `jwt`. */
 export interface AuthHeaderOptions {
@@ -105,7 +112,8 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
 
     let resolved: ResolvedTokens | Promise<ResolvedTokens>;
     try {
-      resolved = resolve!(req);
+      // Only IDV notifications carry an auth header, so a parsed one here is an IDV one.
+      resolved = resolve!(req as TokenRequest);
     } catch (error) {
       return next(error);
     }
