@@ -8,6 +8,11 @@ module.exports = {
   },
   // jose 6 ships ESM only; Jest requires ESM natively only on Node >= 24.9, so transform it.
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // Examples import the package by name, as users do.
+  moduleNameMapper: {
+    '^express-yoti-notifications$': '<rootDir>/lib/index.ts',
+    '^express-yoti-notifications/testing$': '<rootDir>/lib/testing/index.ts',
+  },
   collectCoverageFrom: ['lib/**/*.ts'],
   coverageReporters: ['text-summary', 'text'],
   coverageThreshold: {

@@ -1,0 +1,81 @@
+// The README's code is these files, verbatim, and this test runs them.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { app as quickStart } from '../../examples/snippets/quick-start';
+import { app as composed, tokensBySession } from '../../examples/snippets/compose';
+import { basic } from '../support/express-versions';
+
+const root = join(__dirname, '..', '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+test.each(['quick-start.ts', 'compose.ts'])(
+  'README shows examples/snippets/%s verbatim',
+  (file) => {
+    const code = readFileSync(join(root, 'examples', 'snippets', file), 'utf8').trimEnd();
+    expect(readme).toContain('```ts\n' + code + '\n```');
+  },
+);
+
+describe('quick start', () => {
+  let log: jest.SpyInstance;
+  beforeEach(() => {
+    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => log.mockRestore());
+
+  test('receives an IDV notification with the session token', async () => {
+    await request(quickStart)
+      .post('/yoti/idv')
+      .set('Authorization', basic('yoti:change-me'))
+      .type('json')
+      .send('{"session_id":"04f3b176-dcb8-428e-9b8e-8c8cd0915158","topic":"session_completion"}')
+      .expect(200);
+    expect(log).toHaveBeenCalledWith('session completed', '04f3b176-dcb8-428e-9b8e-8c8cd0915158');
+    const wrong = await request(quickStart)
+      .post('/yoti/idv')
+      .set('Authorization', basic('yoti:wrong'))
+      .type('json')
+      .send('{"session_id":"s","topic":"session_completion"}');
+    expect(wrong.status).toBe(401);
+    expect(log).toHaveBeenCalledTimes(1);
+  });
+
+  test("refuses an age verification notification that Yoti's key did not sign", async () => {
+    const res = await request(quickStart)
+      .post('/yoti/age')
+      .type('json')
+      .send(
+        '{"method":"AGE_ESTIMATION","result":false,"age":30,"session_key":"69db8ad4-c983-40b3-b95a-a8fa576e70a6","reference_id":"some_reference_id","id":"2480375e-ddc0-4832-9b82-b1d14af5cf75","timestamp":1613482863,"notification_url":"https://mynotification.example.com","evidence_id":"da4070de-3d34-44d7-86d4-7d6fdf547740","state":"COMPLETE","check_type":"NONE","sequence_number":1,"signature":"' +
+          Buffer.alloc(384, 7).toString('base64') +
+          '"}',
+      );
+    expect(res.status).toBe(401);
+    expect(log).not.toHaveBeenCalled();
+  });
+});
+
+describe('composed by hand', () => {
+  let log: jest.SpyInstance;
+  beforeEach(() => {
+    log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => log.mockRestore());
+
+  test('per-session Bearer tokens behind a global express.json()', async () => {
+    tokensBySession.set('session-a', 'token-a');
+    const post = (session: string, token: string, topic = 'session_completion') =>
+      request(composed)
+        .post('/yoti/idv')
+        .set('Authorization', `Bearer ${token}`)
+        .type('json')
+        .send(JSON.stringify({ session_id: session, topic, task_id: 't' }));
+    await post('session-a', 'token-a').expect(200);
+    await post('session-a', 'token-a', 'task_completion').expect(200);
+    expect((await post('session-b', 'token-a')).status).toBe(401);
+    expect(log.mock.calls).toEqual([
+      ['fetch the result of', 'session-a'],
+      ['task_completion', 'in', 'session-a'],
+    ]);
+  });
+});
