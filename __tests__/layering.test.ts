@@ -1,0 +1,35 @@
+// lib/core is framework-free: the lint configuration refuses an Express import there.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..');
+
+function lint(code: string, filePath: string): { status: number | null; output: string } {
+  const result = spawnSync(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'),
+      '--stdin',
+      '--stdin-filename',
+      filePath,
+    ],
+    { cwd: root, input: code, encoding: 'utf8' },
+  );
+  return { status: result.status, output: result.stdout + result.stderr };
+}
+
+test('ESLint refuses an express import in lib/core and allows it in lib/express', () => {
+  const code = "import type { Request } from 'express';\nexport type R = Request;\n";
+  const core = lint(code, 'lib/core/some-file.ts');
+  expect(core.status).toBe(1);
+  expect(core.output).toMatch(/no-restricted-imports/);
+  expect(lint(code, 'lib/express/some-file.ts').status).toBe(0);
+}, 60_000);
+
+test('no file in lib/core imports express or the layers above it', () => {
+  for (const file of readdirSync(join(root, 'lib', 'core'))) {
+    const source = readFileSync(join(root, 'lib', 'core', file), 'utf8');
+    expect(source).not.toMatch(/from '(express|\.\.\/(express|testing|cli)\b)/);
+  }
+});
