@@ -56,7 +56,7 @@ export interface VerifiedAgeVerification {
  * `NOTIFICATION_EXPIRED`. Authenticity is checked before the payload's shape, so an
  * unsigned request learns nothing about what the payload should hold.
  *
- * @throws {TypeError} at setup for a bad key, canonicalization or `maxAgeSeconds`.
+ * @throws {TypeError} at setup for a bad key, canonicalization, `maxAgeSeconds` or `now`.
  */
 export function createSignatureVerifier(
   options: SignatureVerifierOptions = {},
@@ -72,6 +72,9 @@ export function createSignatureVerifier(
     throw new TypeError(`${where}: maxAgeSeconds must be a positive number of seconds`);
   }
   const now = options.now ?? Date.now;
+  if (typeof now !== 'function') {
+    throw new TypeError(`${where}: now must be a function returning epoch milliseconds`);
+  }
 
   return function verifyAgeVerificationNotification(body) {
     const payload = requireObject(parseJson(body));
@@ -83,7 +86,8 @@ export function createSignatureVerifier(
     const notification = toAgeVerificationNotification(payload);
     if (maxAgeSeconds !== undefined) {
       const skew = Math.abs(now() / 1000 - notification.timestamp);
-      if (skew > maxAgeSeconds) {
+      // Written so that a clock returning NaN refuses (fails closed) instead of accepting.
+      if (!(skew <= maxAgeSeconds)) {
         throw new NotificationExpiredError(
           `Notification timestamp is more than ${maxAgeSeconds} seconds from now`,
         );
@@ -94,7 +98,8 @@ export function createSignatureVerifier(
 
   function findVerifyingKey(payload: Record<string, unknown>, signature: Buffer) {
     for (const canonicalization of canonicalizations) {
-      const data = canonicalization.bytes(payload);
+      const data = signedBytes(canonicalization, payload);
+      if (data === undefined) continue;
       for (let keyIndex = 0; keyIndex < keys.length; keyIndex++) {
         const key = keys[keyIndex]!;
         if (verifyPss(key, data, signature)) {
@@ -107,5 +112,21 @@ export function createSignatureVerifier(
       }
     }
     throw new SignatureInvalidError();
+  }
+}
+
+/**
+ * The signed bytes under one canonicalization, or `undefined` when the payload has none:
+ * `JSON.stringify` throws a RangeError on absurdly deep nesting, which no genuine
+ * notification has, and a custom function may throw. Either way nothing can verify.
+ */
+function signedBytes(
+  canonicalization: CompiledCanonicalization,
+  payload: Record<string, unknown>,
+): Buffer | undefined {
+  try {
+    return canonicalization.bytes(payload);
+  } catch {
+    return undefined;
   }
 }

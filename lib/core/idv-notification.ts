@@ -83,7 +83,11 @@ export function toIdvNotification(value: unknown): IdvNotification | UnknownIdvN
   const payload = requireObject(value);
   requireString(payload, 'session_id');
   const topic = requireString(payload, 'topic');
-  const idField = (IDV_TOPIC_ID_FIELDS as Record<string, string | undefined>)[topic];
+  // An own-property lookup: a topic named `constructor` or `__proto__` is an unknown topic,
+  // not a key of Object.prototype.
+  const idField = Object.hasOwn(IDV_TOPIC_ID_FIELDS, topic)
+    ? (IDV_TOPIC_ID_FIELDS as Record<string, string>)[topic]
+    : undefined;
   if (idField !== undefined) requireString(payload, idField);
   return deepFreeze(payload) as unknown as IdvNotification | UnknownIdvNotification;
 }
@@ -111,11 +115,15 @@ export function requireString(payload: Record<string, unknown>, field: string): 
 /**
  * Freezes a parsed JSON value in place. Values come from `JSON.parse`, so there are no
  * cycles, and a `__proto__` key is an ordinary own data property, never the prototype.
+ * Iterative: a body of deeply nested arrays must not exhaust the call stack.
  */
 export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (next === null || typeof next !== 'object' || Object.isFrozen(next)) continue;
+    Object.freeze(next);
+    for (const key of Object.keys(next)) pending.push((next as Record<string, unknown>)[key]);
   }
   return value;
 }

@@ -1,4 +1,12 @@
-import { PayloadMalformedError } from './errors';
+import { PayloadInvalidError, PayloadMalformedError } from './errors';
+
+/**
+ * Deepest nesting of arrays and objects accepted in a payload. Yoti's payloads are flat;
+ * the bound exists because `JSON.parse` accepts any depth, while the recursive steps after
+ * it (freezing, and `JSON.stringify` when building the signed string) overflow the stack
+ * at a few thousand levels, which a 64 KiB body easily reaches.
+ */
+export const MAX_JSON_DEPTH = 64;
 
 /**
  * Parses the exact request bytes as JSON. The bytes were checked to be UTF-8 when read;
@@ -8,13 +16,67 @@ import { PayloadMalformedError } from './errors';
  * payload can reach an object's prototype.
  *
  * @throws {PayloadMalformedError} `PAYLOAD_MALFORMED` when the bytes are not JSON.
+ * @throws {PayloadInvalidError} `PAYLOAD_INVALID` when arrays and objects are nested more
+ *   than {@link MAX_JSON_DEPTH} levels deep.
  */
 export function parseJson(bytes: Uint8Array): unknown {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  let value: unknown;
   try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    value = JSON.parse(text);
   } catch (cause) {
     // The parser's own message can quote the body; keep it out of the response.
     throw new PayloadMalformedError('Notification body is not valid JSON', { cause });
   }
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    bracketCount(text) > MAX_JSON_DEPTH &&
+    nestingDepth(text) > MAX_JSON_DEPTH
+  ) {
+    throw new PayloadInvalidError(
+      '',
+      `Notification payload is nested over ${MAX_JSON_DEPTH} levels`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Opening brackets in the text, an upper bound of its depth: counted natively, so that the
+ * usual few-bracket payload skips the character loop below.
+ */
+function bracketCount(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('{'); i >= 0 && count <= MAX_JSON_DEPTH; i = text.indexOf('{', i + 1))
+    count++;
+  for (let i = text.indexOf('['); i >= 0 && count <= MAX_JSON_DEPTH; i = text.indexOf('[', i + 1))
+    count++;
+  return count;
+}
+
+/**
+ * Deepest bracket nesting of a text already known to be JSON, so that brackets are either
+ * structure or inside strings. A loop over the text, not a recursion over the value.
+ */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // Skip the string: to the next quote not escaped by a backslash.
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c /* \ */) i++;
+        else if (s === 0x22) break;
+      }
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    }
+  }
+  return deepest;
 }

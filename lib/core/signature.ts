@@ -28,8 +28,9 @@ export function decodeSignature(value: unknown, keys: readonly VerificationKey[]
 
 /**
  * RSASSA-PSS verification (RFC 8017 §8.1.2) with SHA-256, MGF1-SHA-256 and the maximum
- * salt length, `signature bytes − 32 − 2`, as Yoti signs. A signature of another length
- * than the key's is simply invalid; nothing here throws.
+ * salt length, as Yoti signs: `signature bytes − 32 − 2` (350 for a 3072-bit key; one less
+ * for a modulus of 8k + 1 bits). A signature of another length than the key's is simply
+ * invalid; nothing here throws.
  */
 export function verifyPss(key: VerificationKey, data: Uint8Array, signature: Uint8Array): boolean {
   if (signature.byteLength !== key.signatureBytes) return false;
@@ -40,7 +41,7 @@ export function verifyPss(key: VerificationKey, data: Uint8Array, signature: Uin
       {
         key: key.keyObject,
         padding: constants.RSA_PKCS1_PSS_PADDING,
-        saltLength: signature.byteLength - SHA256_BYTES - 2,
+        saltLength: maxSaltLength(key),
       },
       signature,
     );
@@ -48,4 +49,13 @@ export function verifyPss(key: VerificationKey, data: Uint8Array, signature: Uin
     // OpenSSL reports some malformed encodings as errors rather than a false result.
     return false;
   }
+}
+
+/**
+ * RFC 8017 §9.1.1: the maximum salt is `emLen − hLen − 2` with `emLen = ⌈(modBits − 1) / 8⌉`,
+ * which is the signature length except for a modulus of 8k + 1 bits, one byte shorter.
+ */
+function maxSaltLength(key: VerificationKey): number {
+  const bits = key.keyObject.asymmetricKeyDetails?.modulusLength ?? key.signatureBytes * 8;
+  return Math.ceil((bits - 1) / 8) - SHA256_BYTES - 2;
 }

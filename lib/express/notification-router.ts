@@ -36,11 +36,14 @@ export function createNotificationRouter<Router>(
           res,
         );
       } catch (error) {
-        return next(error);
+        return next(asError(error));
       }
       if (typeof (result as { then?: unknown } | undefined)?.then !== 'function')
         return acknowledge(res);
-      (result as PromiseLike<unknown>).then(() => acknowledge(res), next);
+      (result as PromiseLike<unknown>).then(
+        () => acknowledge(res),
+        (error: unknown) => next(asError(error)),
+      );
     },
   }[name]!;
   const router = Object.assign(middleware, {
@@ -58,4 +61,15 @@ export function createNotificationRouter<Router>(
 
 function acknowledge(res: Response): void {
   if (!res.headersSent) res.status(200).end();
+}
+
+/**
+ * What a handler threw, as something `next()` treats as an error: `next(undefined)` or
+ * `next('route')` would make Express carry on to the next route, and a later 200 would tell
+ * Yoti that a failed notification was received.
+ */
+function asError(thrown: unknown): unknown {
+  return thrown instanceof Error
+    ? thrown
+    : new Error('Notification handler failed', { cause: thrown });
 }

@@ -18,7 +18,7 @@ export type VerifySignatureOptions = SignatureVerifierOptions;
  * `maxAgeSeconds`), 500 `RAW_BODY_UNAVAILABLE` when `rawBody()` did not run first.
  *
  * @throws {TypeError} at setup: an unreadable, private, non-RSA or short key; an unknown
- *   canonicalization; a bad `maxAgeSeconds`.
+ *   canonicalization; a bad `maxAgeSeconds` or `now`.
  * @example
  * app.post('/yoti/age', rawBody(), verifySignature(), stateRouter().on('COMPLETE', grant));
  */
