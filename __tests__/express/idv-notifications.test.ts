@@ -237,6 +237,31 @@ describe.each(EXPRESS_VERSIONS)('topicRouter() on %s', (_name, express) => {
     },
   );
 
+  test.each([
+    [
+      'throws undefined',
+      () => {
+        throw undefined;
+      },
+    ],
+    ['rejects with null', () => Promise.reject(null)],
+    ["rejects with 'route'", () => Promise.reject('route')],
+  ])(
+    'a handler that %s still fails the request instead of falling through',
+    async (_what, handler) => {
+      const app = express();
+      app.post(
+        '/hook',
+        rawBody(),
+        parseIdvNotification(),
+        topicRouter().on('session_completion', handler),
+      );
+      app.post('/hook', (_req, res) => void res.status(200).send('a later route'));
+      const res = await post(app, payloadFor('session_completion'));
+      expect(res.status).toBe(500);
+    },
+  );
+
   test('an unknown topic goes to onUnknown and is acknowledged', async () => {
     const seen: Array<[string, boolean]> = [];
     const app = chain(
