@@ -9,13 +9,18 @@ import { basic } from '../support/express-versions';
 const root = join(__dirname, '..', '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 
-test.each(['quick-start.ts', 'compose.ts'])(
-  'README shows examples/snippets/%s verbatim',
-  (file) => {
-    const code = readFileSync(join(root, 'examples', 'snippets', file), 'utf8').trimEnd();
-    expect(readme).toContain('```ts\n' + code + '\n```');
-  },
-);
+// The snippets run here; the Jest and node:test examples run in the packaging test, from a
+// project that installed the packed package.
+test.each([
+  ['snippets/quick-start.ts', 'ts'],
+  ['snippets/compose.ts', 'ts'],
+  ['jest/notifications.test.js', 'js'],
+  ['jest/jest.config.js', 'js'],
+  ['node-test/notifications.test.mjs', 'js'],
+])('README shows examples/%s verbatim', (file, language) => {
+  const code = readFileSync(join(root, 'examples', file), 'utf8').trimEnd();
+  expect(readme).toContain('```' + language + '\n' + code + '\n```');
+});
 
 describe('quick start', () => {
   let log: jest.SpyInstance;
