@@ -71,3 +71,19 @@ export type {
   AgeVerificationHandlers,
   AgeVerificationNotificationsOptions,
 } from './express/presets';
+export type { ClaimResult, DeduplicationStore } from './core/deduplication-store';
+export { defaultDeduplicationKey } from './core/deduplication-key';
+export type { DeduplicationKey } from './core/deduplication-key';
+export {
+  DEFAULT_LEASE_MS,
+  DEFAULT_RETENTION_MS,
+  DEFAULT_STORE_TIMEOUT_MS,
+  DEFAULT_RETRY_AFTER_SECONDS,
+} from './core/claim-protocol';
+export type { SettleFailure } from './core/claim-protocol';
+export { MemoryStore, DEFAULT_MEMORY_STORE_MAX_ENTRIES } from './core/memory-store';
+export type { MemoryStoreOptions } from './core/memory-store';
+export { RedisStore, DEFAULT_REDIS_PREFIX } from './core/redis-store';
+export type { RedisClientLike, RedisStoreOptions } from './core/redis-store';
+export { deduplicate } from './express/deduplicate';
+export type { DeduplicateOptions } from './express/deduplicate';

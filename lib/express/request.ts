@@ -37,6 +37,12 @@ declare global {
       notificationAuth?: NotificationAuth;
       /** How `verifySignature()` verified the notification. */
       notificationSignature?: NotificationSignature;
+      /**
+       * Set by `deduplicate()`: `true` for a redelivery of a notification already handled
+       * (answered 200 without running the handler), `false` for one claimed for handling;
+       * absent when the notification has no de-duplication key.
+       */
+      duplicate?: boolean;
     }
   }
 }

@@ -1,0 +1,191 @@
+import { ClaimProtocol } from '../../lib/core/claim-protocol';
+import type { SettleFailure } from '../../lib/core/claim-protocol';
+import { defaultDeduplicationKey, MemoryStore, RedisStore } from '../../lib';
+import type { DeduplicationStore, Notification } from '../../lib';
+
+/** Polls `check` until it holds, for up to 3 s (background retries run on timers). */
+async function eventually(check: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + 3_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return true;
+}
+
+describe('defaultDeduplicationKey', () => {
+  const key = (fields: Record<string, unknown>) =>
+    defaultDeduplicationKey(fields as unknown as Notification);
+
+  test.each([
+    [{ id: 'n-1', session_key: 's', state: 'COMPLETE' }, 'av:n-1'],
+    [{ session_id: 's1', topic: 'task_completion', task_id: 't1' }, 'idv:s1:task_completion:t1'],
+    [{ session_id: 's1', topic: 'check_completion', check_id: 'c1' }, 'idv:s1:check_completion:c1'],
+    [{ session_id: 's1', topic: 'session_completion' }, 'idv:s1:session_completion'],
+    [{ session_id: 's1', topic: 'first_branch_visit' }, 'idv:s1:first_branch_visit'],
+    [{ session_id: 's1', topic: 'resource_update', resource_id: 'r1' }, undefined],
+    [{ session_id: 's1', topic: 'a_future_topic', future_id: 'f1' }, undefined],
+    [{ state: 'COMPLETE' }, undefined],
+  ])('%j → %p', (fields, expected) => {
+    expect(key(fields)).toBe(expected);
+  });
+
+  test('parts are encoded, so ids with separators never collide', () => {
+    const a = key({ session_id: 's:1', topic: 'task_completion', task_id: 't' });
+    const b = key({ session_id: 's', topic: 'task_completion', task_id: '1:t' });
+    expect(a).not.toBe(b);
+    expect(key({ id: 'a:b' })).toBe('av:a%3Ab');
+  });
+});
+
+describe('ClaimProtocol', () => {
+  function protocol(store: DeduplicationStore, failures: SettleFailure[] = []) {
+    return new ClaimProtocol({
+      store,
+      leaseMs: 5_000,
+      storeTimeoutMs: 100,
+      onSettleFailure: (failure) => failures.push(failure),
+    });
+  }
+
+  test('settling twice writes once', async () => {
+    const store = new MemoryStore();
+    const complete = jest.spyOn(store, 'complete');
+    const claim = await protocol(store).begin('k');
+    if (claim.state !== 'claimed') throw new Error('expected a claim');
+    await claim.settle(true);
+    await claim.settle(false);
+    expect(complete).toHaveBeenCalledTimes(1);
+    expect((await protocol(store).begin('k')).state).toBe('done');
+  });
+
+  test('Retry-After falls back to retryAfterSeconds when the store does not know the lease', async () => {
+    const store: DeduplicationStore = {
+      claim: async () => ({ state: 'in-progress' }),
+      complete: async () => true,
+      release: async () => true,
+    };
+    const outcome = await protocol(store).begin('k');
+    expect(outcome.state).toBe('in-progress');
+    if (outcome.state !== 'in-progress') return;
+    expect(outcome.error.code).toBe('NOTIFICATION_IN_PROGRESS');
+    expect(outcome.error.status).toBe(409);
+    expect(outcome.error.headers).toEqual({ 'Retry-After': '5' });
+  });
+
+  test('a release that finds the lease gone is reported as lease-lost', async () => {
+    const failures: SettleFailure[] = [];
+    const store = new MemoryStore();
+    const claim = await protocol(store, failures).begin('k');
+    store.clear();
+    if (claim.state === 'claimed') await claim.settle(false);
+    expect(failures).toEqual([
+      { key: 'k', action: 'release', reason: 'lease-lost', willRetry: false },
+    ]);
+  });
+
+  test('a release the store failed is reported and retried in the background', async () => {
+    const failures: SettleFailure[] = [];
+    const memory = new MemoryStore();
+    let failRelease = true;
+    const store: DeduplicationStore = {
+      claim: (...args) => memory.claim(...args),
+      complete: (...args) => memory.complete(...args),
+      release: (...args) => {
+        if (!failRelease) return memory.release(...args);
+        failRelease = false;
+        return Promise.reject(new Error('connection reset'));
+      },
+    };
+    const claim = await protocol(store, failures).begin('k');
+    if (claim.state === 'claimed') await claim.settle(false);
+    expect(failures).toEqual([
+      expect.objectContaining({ action: 'release', reason: 'store-error', willRetry: true }),
+    ]);
+    expect((await memory.claim('k', 'other', 1000)).state).toBe('in-progress');
+    expect(
+      await eventually(async () => (await memory.claim('k', 'other', 1000)).state === 'claimed'),
+    ).toBe(true);
+  });
+
+  test('a claim whose answer was lost is released once the store answers again', async () => {
+    const memory = new MemoryStore();
+    let down = true;
+    const store: DeduplicationStore = {
+      // The claim lands, but its answer never arrives.
+      claim: (...args) => {
+        void memory.claim(...args);
+        return new Promise(() => undefined);
+      },
+      complete: (...args) => memory.complete(...args),
+      release: (...args) => (down ? Promise.reject(new Error('down')) : memory.release(...args)),
+    };
+    await expect(protocol(store).begin('k')).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      status: 503,
+    });
+    expect((await memory.claim('k', 'other', 1000)).state).toBe('in-progress');
+    down = false;
+    expect(
+      await eventually(async () => (await memory.claim('k', 'other', 1000)).state === 'claimed'),
+    ).toBe(true);
+  });
+
+  test('a throwing onSettleFailure does not break settling', async () => {
+    const store = new MemoryStore();
+    const throwing = new ClaimProtocol({
+      store,
+      onSettleFailure: () => {
+        throw new Error('logger down');
+      },
+    });
+    const claim = await throwing.begin('k');
+    store.clear();
+    if (claim.state === 'claimed') await expect(claim.settle(true)).resolves.toBeUndefined();
+  });
+});
+
+describe('RedisStore with fake clients', () => {
+  test('recognises an ioredis client and calls it with positional arguments', async () => {
+    const calls: unknown[][] = [];
+    const client = {
+      status: 'ready',
+      set: async (...args: unknown[]) => (calls.push(['set', ...args]), 'OK'),
+      eval: async (...args: unknown[]) => (calls.push(['eval', ...args]), 1),
+    };
+    const store = new RedisStore({ client, prefix: 'p:' });
+    expect(await store.claim('k', 't', 1000)).toEqual({ state: 'claimed' });
+    expect(await store.release('k', 't')).toBe(true);
+    expect(calls[0]).toEqual(['set', 'p:k', 'c:t', 'PX', 1000, 'NX']);
+    expect(calls[1]).toEqual(['eval', expect.any(String), 1, 'p:k', 'c:t']);
+  });
+
+  test('calls a redis client with option objects', async () => {
+    const calls: unknown[][] = [];
+    const client = {
+      set: async (...args: unknown[]) => (calls.push(['set', ...args]), 'OK'),
+      eval: async (...args: unknown[]) => (calls.push(['eval', ...args]), 0),
+    };
+    const store = new RedisStore({ client });
+    await store.claim('k', 't', 1000);
+    expect(await store.complete('k', 't', 2000)).toBe(false);
+    expect(calls[0]).toEqual(['set', 'yoti:dedup:k', 'c:t', { NX: true, PX: 1000 }]);
+    expect(calls[1]).toEqual([
+      'eval',
+      expect.any(String),
+      { keys: ['yoti:dedup:k'], arguments: ['c:t', 'd', '2000'] },
+    ]);
+  });
+
+  test('a key that keeps vanishing between SET NX and inspection counts as in progress', async () => {
+    let sets = 0;
+    const client = {
+      set: async () => (sets++, null),
+      eval: async () => null,
+    };
+    expect(await new RedisStore({ client }).claim('k', 't', 1000)).toEqual({
+      state: 'in-progress',
+    });
+    expect(sets).toBe(3);
+  });
+});

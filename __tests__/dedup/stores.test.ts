@@ -1,0 +1,261 @@
+// One suite of store semantics, run against MemoryStore and against RedisStore on a real
+// Redis through both supported clients. Leases are tens of milliseconds so expiry is real.
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { MemoryStore, RedisStore } from '../../lib';
+import type { DeduplicationStore } from '../../lib';
+import { connectIoredis, connectNodeRedis, describeWithRedis, uniquePrefix } from './redis-env';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const LONG = 60_000;
+const SHORT = 40;
+
+interface Factory {
+  create(): Promise<DeduplicationStore>;
+  close(): Promise<void>;
+}
+
+const memory = (): Factory => ({
+  create: async () => new MemoryStore(),
+  close: async () => undefined,
+});
+
+const nodeRedis = (): Factory => {
+  let client: Awaited<ReturnType<typeof connectNodeRedis>> | undefined;
+  return {
+    async create() {
+      client ??= await connectNodeRedis();
+      return new RedisStore({ client, prefix: uniquePrefix('stores-redis') });
+    },
+    async close() {
+      await client?.quit();
+    },
+  };
+};
+
+const ioredis = (): Factory => {
+  let client: Awaited<ReturnType<typeof connectIoredis>> | undefined;
+  return {
+    async create() {
+      client ??= await connectIoredis();
+      return new RedisStore({ client, prefix: uniquePrefix('stores-ioredis') });
+    },
+    async close() {
+      await client?.quit();
+    },
+  };
+};
+
+function storeSuite(factory: Factory): void {
+  let store: DeduplicationStore;
+  beforeAll(async () => {
+    store = await factory.create();
+  });
+  afterAll(() => factory.close());
+  const key = () => 'k:' + randomUUID();
+
+  test('a free key is claimed; a second claim finds it in progress', async () => {
+    const k = key();
+    expect(await store.claim(k, 't1', LONG)).toEqual({ state: 'claimed' });
+    const second = await store.claim(k, 't2', LONG);
+    expect(second.state).toBe('in-progress');
+    const left = (second as { expiresInMs?: number }).expiresInMs;
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(LONG);
+  });
+
+  test('a completed claim is done, for any later claim', async () => {
+    const k = key();
+    await store.claim(k, 't1', LONG);
+    expect(await store.complete(k, 't1', LONG)).toBe(true);
+    expect(await store.claim(k, 't2', LONG)).toEqual({ state: 'done' });
+    expect(await store.claim(k, 't1', LONG)).toEqual({ state: 'done' });
+  });
+
+  test('a released claim can be claimed again', async () => {
+    const k = key();
+    await store.claim(k, 't1', LONG);
+    expect(await store.release(k, 't1')).toBe(true);
+    expect(await store.claim(k, 't2', LONG)).toEqual({ state: 'claimed' });
+  });
+
+  test('complete and release are fenced by the token', async () => {
+    const k = key();
+    await store.claim(k, 'mine', LONG);
+    expect(await store.complete(k, 'other', LONG)).toBe(false);
+    expect(await store.release(k, 'other')).toBe(false);
+    expect((await store.claim(k, 'third', LONG)).state).toBe('in-progress');
+    expect(await store.complete(k, 'mine', LONG)).toBe(true);
+  });
+
+  test('nothing to complete or release on a key never claimed', async () => {
+    const k = key();
+    expect(await store.complete(k, 't', LONG)).toBe(false);
+    expect(await store.release(k, 't')).toBe(false);
+    expect(await store.claim(k, 't', LONG)).toEqual({ state: 'claimed' });
+  });
+
+  test('a done key can be neither completed again nor released', async () => {
+    const k = key();
+    await store.claim(k, 't1', LONG);
+    await store.complete(k, 't1', LONG);
+    expect(await store.complete(k, 't1', LONG)).toBe(false);
+    expect(await store.release(k, 't1')).toBe(false);
+    expect(await store.claim(k, 't2', LONG)).toEqual({ state: 'done' });
+  });
+
+  test('an expired lease frees the key; the old token can touch neither the new claim nor its completion', async () => {
+    const k = key();
+    await store.claim(k, 'crashed', SHORT);
+    await sleep(SHORT * 3);
+    expect(await store.claim(k, 'next', LONG)).toEqual({ state: 'claimed' });
+    expect(await store.release(k, 'crashed')).toBe(false);
+    expect(await store.complete(k, 'crashed', LONG)).toBe(false);
+    expect((await store.claim(k, 'third', LONG)).state).toBe('in-progress');
+    expect(await store.complete(k, 'next', LONG)).toBe(true);
+    expect(await store.release(k, 'crashed')).toBe(false);
+    expect(await store.claim(k, 'fourth', LONG)).toEqual({ state: 'done' });
+  });
+
+  test('an expired lease cannot be completed late', async () => {
+    const k = key();
+    await store.claim(k, 'slow', SHORT);
+    await sleep(SHORT * 3);
+    expect(await store.complete(k, 'slow', LONG)).toBe(false);
+    expect(await store.claim(k, 'next', LONG)).toEqual({ state: 'claimed' });
+  });
+
+  test('a completion is forgotten after its retention period', async () => {
+    const k = key();
+    await store.claim(k, 't1', LONG);
+    await store.complete(k, 't1', SHORT);
+    expect(await store.claim(k, 't2', LONG)).toEqual({ state: 'done' });
+    await sleep(SHORT * 3);
+    expect(await store.claim(k, 't3', LONG)).toEqual({ state: 'claimed' });
+  });
+
+  test('of concurrent claims on one key exactly one wins', async () => {
+    const k = key();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_unused, i) => store.claim(k, `t${i}`, LONG)),
+    );
+    expect(results.filter((r) => r.state === 'claimed')).toHaveLength(1);
+    expect(results.filter((r) => r.state === 'in-progress')).toHaveLength(49);
+  });
+
+  test('keys are independent', async () => {
+    const a = key();
+    const b = key();
+    await store.claim(a, 't', LONG);
+    await store.complete(a, 't', LONG);
+    expect(await store.claim(b, 't', LONG)).toEqual({ state: 'claimed' });
+  });
+}
+
+const REDIS_FACTORIES: Array<[string, () => Factory]> = [
+  ['RedisStore with a redis client', nodeRedis],
+  ['RedisStore with an ioredis client', ioredis],
+];
+
+describe.each([['MemoryStore', memory] as [string, () => Factory]])('%s', (_name, make) =>
+  storeSuite(make()),
+);
+describeWithRedis('RedisStore on a real Redis', () => {
+  describe.each(REDIS_FACTORIES)('%s', (_name, make) => storeSuite(make()));
+
+  test('two prefixes never share a record', async () => {
+    const client = await connectNodeRedis();
+    try {
+      const one = new RedisStore({ client, prefix: uniquePrefix('one') });
+      const two = new RedisStore({ client, prefix: uniquePrefix('two') });
+      await one.claim('same', 't', LONG);
+      expect(await two.claim('same', 't', LONG)).toEqual({ state: 'claimed' });
+      expect(await one.complete('same', 't', LONG)).toBe(true);
+      expect((await two.claim('same', 'u', LONG)).state).toBe('in-progress');
+    } finally {
+      await client.quit();
+    }
+  });
+
+  test('records live under the prefix with Redis TTLs (lease, then retention)', async () => {
+    const client = await connectIoredis();
+    try {
+      const prefix = uniquePrefix('ttl');
+      const store = new RedisStore({ client, prefix });
+      await store.claim('k', 't', 30_000);
+      const leaseTtl = await client.pttl(prefix + 'k');
+      expect(leaseTtl).toBeGreaterThan(0);
+      expect(leaseTtl).toBeLessThanOrEqual(30_000);
+      await store.complete('k', 't', 3_600_000);
+      expect(await client.pttl(prefix + 'k')).toBeGreaterThan(30_000);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  test('a claim fails (rejects) while the client is disconnected', async () => {
+    const client = await connectNodeRedis();
+    const store = new RedisStore({ client, prefix: uniquePrefix('closed') });
+    await client.quit();
+    await expect(store.claim('k', 't', LONG)).rejects.toThrow();
+  });
+});
+
+describe('MemoryStore bounds', () => {
+  test('when full, the record written longest ago is evicted first', async () => {
+    const store = new MemoryStore({ maxEntries: 3 });
+    for (const k of ['a', 'b', 'c']) await store.claim(k, 't', LONG);
+    // Rewriting `a` (completing it) makes it the newest record.
+    await store.complete('a', 't', LONG);
+    await store.claim('d', 't', LONG);
+    expect(store.size).toBe(3);
+    expect(await store.claim('b', 'u', LONG)).toEqual({ state: 'claimed' }); // b was evicted
+    expect(await store.claim('a', 'u', LONG)).toEqual({ state: 'done' });
+    expect((await store.claim('d', 'u', LONG)).state).toBe('in-progress');
+    expect(store.size).toBe(3);
+  });
+
+  test('expired records are swept from the oldest end on writes, without timers', async () => {
+    const store = new MemoryStore();
+    for (let i = 0; i < 4; i++) await store.claim(`old${i}`, 't', 5);
+    await sleep(30);
+    await store.claim('new1', 't', LONG);
+    await store.claim('new2', 't', LONG);
+    expect(store.size).toBe(2);
+    store.clear();
+    expect(store.size).toBe(0);
+  });
+
+  test.each([0, -1, 1.5, Number.NaN, '10'])('maxEntries %p is a TypeError', (maxEntries) => {
+    expect(() => new MemoryStore({ maxEntries: maxEntries as number })).toThrow(TypeError);
+  });
+});
+
+describe('RedisStore options', () => {
+  test.each<[string, unknown]>([
+    ['no client', {}],
+    ['a client without eval', { client: { set: async () => 'OK' } }],
+    ['a non-string prefix', { client: { set: async () => 'OK', eval: async () => 0 }, prefix: 1 }],
+  ])('%s is a TypeError', (_what, options) => {
+    expect(() => new RedisStore(options as never)).toThrow(TypeError);
+  });
+
+  test('the package entry point loads no Redis client module', () => {
+    const dist = path.join(__dirname, '..', '..', 'dist', 'index.js');
+    if (!existsSync(dist)) throw new Error('dist/ is missing: run npm run build');
+    const result = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `require(${JSON.stringify(dist)});
+         const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](redis|@redis|ioredis)[\\\\/]/.test(f));
+         process.stdout.write(JSON.stringify(loaded));`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([]);
+  });
+});

@@ -1,0 +1,59 @@
+// The server side of bench/deduplicate.bench.js, in its own process, built from dist/: the
+// same IDV chain twice, at /plain without de-duplication and at /dedup with
+// deduplicate(RedisStore). Sends { type: 'listening', port } over IPC when ready.
+'use strict';
+const http = require('node:http');
+const express = require('express');
+const {
+  authHeader,
+  deduplicate,
+  parseIdvNotification,
+  rawBody,
+  RedisStore,
+  topicRouter,
+} = require('../../../dist');
+
+const config = JSON.parse(process.env.DEDUP_BENCH_CONFIG || '{}');
+
+async function main() {
+  let client;
+  if (config.client === 'ioredis') {
+    const { Redis } = require('ioredis');
+    client = new Redis(config.redisUrl, { enableOfflineQueue: false, lazyConnect: true });
+    client.on('error', () => undefined);
+    await client.connect();
+  } else {
+    const { createClient } = require('redis');
+    client = createClient({ url: config.redisUrl, disableOfflineQueue: true });
+    client.on('error', () => undefined);
+    await client.connect();
+  }
+
+  const chain = (dedup) => [
+    authHeader({ scheme: 'basic', token: config.basicToken }),
+    rawBody(),
+    parseIdvNotification(),
+    ...dedup,
+    topicRouter().on('task_completion', () => undefined),
+  ];
+  const store = new RedisStore({ client, prefix: config.prefix });
+  const app = express();
+  app.post('/plain', ...chain([]));
+  // Records expire a minute after the run: the bench leaves nothing behind in Redis.
+  app.post('/dedup', ...chain([deduplicate({ store, retentionMs: 60_000 })]));
+
+  const server = http.createServer(app);
+  server.listen(0, '127.0.0.1', () => {
+    process.send({ type: 'listening', port: server.address().port });
+  });
+  process.on('disconnect', () => {
+    server.closeAllConnections();
+    server.close();
+    client.quit().finally(() => process.exit(0));
+  });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

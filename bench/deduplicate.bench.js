@@ -1,0 +1,163 @@
+// Throughput of the IDV chain with deduplicate(RedisStore) on loopback Redis, over the same
+// chain without it. The server runs in a child process (built package, dist/); autocannon
+// loads it from here, alternating A/B rounds so that drift hits both sides alike. Every
+// request carries a fresh task_id, so each one is claimed and completed (no duplicate
+// shortcut). Needs Redis: bash scripts/redis-server.sh start (REDIS_URL overrides the
+// default redis://127.0.0.1:6390). The server uses the `redis` client, or `ioredis` with
+// DEDUP_BENCH_CLIENT=ioredis.
+'use strict';
+const { fork } = require('node:child_process');
+const { randomUUID } = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+const autocannon = require('autocannon');
+
+const ROOT = path.join(__dirname, '..');
+const SERVER = path.join(ROOT, '__tests__', 'support', 'servers', 'dedup-bench-server.js');
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6390';
+const BASIC_TOKEN = 'bench:notify';
+
+function redisAnswers(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port || 6379), hostname);
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => done(String(data).startsWith('+PONG')));
+  });
+}
+
+function startServer(config) {
+  const child = fork(SERVER, [], {
+    env: { ...process.env, DEDUP_BENCH_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('bench server did not start')), 15_000);
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+    child.on('message', (message) => {
+      if (message && message.type === 'listening') {
+        clearTimeout(timer);
+        resolve({ child, port: message.port });
+      }
+    });
+  });
+}
+
+function load(port, pathName, seconds, connections) {
+  const session = randomUUID();
+  let sequence = 0;
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    headers: {
+      'content-type': 'application/json',
+      authorization: 'Basic ' + Buffer.from(BASIC_TOKEN).toString('base64'),
+    },
+    requests: [
+      {
+        method: 'POST',
+        path: pathName,
+        setupRequest: (request) => {
+          sequence++;
+          request.body = `{"session_id":"${session}","task_id":"t-${sequence}","topic":"task_completion"}`;
+          return request;
+        },
+      },
+    ],
+  });
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * @param {{ rounds?: number, seconds?: number, connections?: number, log?: (line: string) => void }} [ctx]
+ */
+async function run(ctx = {}) {
+  const rounds = ctx.rounds ?? 9;
+  const seconds = ctx.seconds ?? 2;
+  const connections = ctx.connections ?? 32;
+  const log = ctx.log ?? ((line) => console.log(line));
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
+    throw new Error('deduplicate bench: dist/ is missing; run npm run build first');
+  }
+  if (!(await redisAnswers(REDIS_URL))) {
+    throw new Error(
+      `deduplicate bench: Redis does not answer at ${REDIS_URL}; ` +
+        'start it with: bash scripts/redis-server.sh start (or set REDIS_URL)',
+    );
+  }
+  const { child, port } = await startServer({
+    redisUrl: REDIS_URL,
+    prefix: `bench:dedup:${randomUUID()}:`,
+    basicToken: BASIC_TOKEN,
+    client: process.env.DEDUP_BENCH_CLIENT === 'ioredis' ? 'ioredis' : 'redis',
+  });
+  try {
+    // Warm-up: JIT, connection pools, Redis scripts cached.
+    await load(port, '/dedup', 1, connections);
+    await load(port, '/plain', 1, connections);
+    const ratios = [];
+    for (let round = 0; round < rounds; round++) {
+      // Alternate which side goes first, so that neither always runs warmer.
+      const order = round % 2 === 0 ? ['/dedup', '/plain'] : ['/plain', '/dedup'];
+      const rps = {};
+      for (const side of order) {
+        const result = await load(port, side, seconds, connections);
+        if (result.non2xx > 0 || result.errors > 0) {
+          throw new Error(
+            `deduplicate bench: ${side} answered ${result.non2xx} non-2xx, ${result.errors} errors`,
+          );
+        }
+        rps[side] = result.requests.mean;
+      }
+      ratios.push(rps['/dedup'] / rps['/plain']);
+      log(
+        `  round ${round + 1}: dedup ${Math.round(rps['/dedup'])} req/s, plain ${Math.round(rps['/plain'])} req/s, ratio ${ratios.at(-1).toFixed(3)}`,
+      );
+    }
+    const ratio = median(ratios);
+    return [
+      {
+        name: 'deduplicate (Redis) vs no dedup',
+        ratio,
+        bar: 0.85,
+        direction: 'min',
+        median: ratio,
+        spread: Math.max(...ratios) - Math.min(...ratios),
+      },
+    ];
+  } finally {
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.disconnect();
+    });
+  }
+}
+
+module.exports = { run };
+
+if (require.main === module) {
+  run().then(
+    (results) => console.log(JSON.stringify(results, null, 2)),
+    (error) => {
+      console.error(error.message);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,120 @@
+import type { ClaimResult, DeduplicationStore } from './deduplication-store';
+
+/**
+ * Options of {@link MemoryStore}.
+ *
+ * @example
+ * new MemoryStore({ maxEntries: 50_000 });
+ */
+export interface MemoryStoreOptions {
+  /**
+   * Records kept at most (default 100,000). When full, the record written longest ago is
+   * evicted first, done or not: size it above the notifications received in a retention
+   * period, or accept that an evicted notification is handled again if it is redelivered.
+   */
+  maxEntries?: number;
+}
+
+/** Default {@link MemoryStoreOptions.maxEntries}. */
+export const DEFAULT_MEMORY_STORE_MAX_ENTRIES = 100_000;
+
+interface Entry {
+  /** The claim's token, or `undefined` once done. */
+  readonly token: string | undefined;
+  readonly expiresAt: number;
+}
+
+// Expired records at the front of the map dropped per write: amortised clean-up without timers.
+const SWEEP_PER_WRITE = 2;
+
+/**
+ * A {@link DeduplicationStore} in this process's memory, for a single app instance (and for
+ * tests). Several instances need a shared store such as `RedisStore`.
+ *
+ * Bounded: at most `maxEntries` records, each expiring when its lease or retention period
+ * ends; when full, the record written longest ago is evicted first. It runs no timers, so it
+ * never keeps the process alive: expired records are dropped when touched, and a couple are
+ * swept from the oldest end on every write.
+ *
+ * @throws {TypeError} when `maxEntries` is not a positive integer.
+ * @example
+ * app.post('/yoti/age', rawBody(), verifySignature(),
+ *   deduplicate({ store: new MemoryStore({ maxEntries: 50_000 }) }),
+ *   stateRouter().on('COMPLETE', grant));
+ */
+export class MemoryStore implements DeduplicationStore {
+  /** The bound on records held. */
+  readonly maxEntries: number;
+  // Insertion order is write order: a record is re-inserted whenever it changes.
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxEntries = options.maxEntries ?? DEFAULT_MEMORY_STORE_MAX_ENTRIES;
+    if (!Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
+      throw new TypeError('MemoryStore: maxEntries must be a positive integer');
+    }
+    this.maxEntries = maxEntries;
+  }
+
+  /** Records held, including expired ones not dropped yet. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** {@inheritDoc DeduplicationStore.claim} */
+  async claim(key: string, token: string, leaseMs: number): Promise<ClaimResult> {
+    const now = Date.now();
+    const entry = this.#live(key, now);
+    if (entry !== undefined) {
+      return entry.token === undefined
+        ? { state: 'done' }
+        : { state: 'in-progress', expiresInMs: entry.expiresAt - now };
+    }
+    this.#write(key, { token, expiresAt: now + leaseMs });
+    return { state: 'claimed' };
+  }
+
+  /** {@inheritDoc DeduplicationStore.complete} */
+  async complete(key: string, token: string, retentionMs: number): Promise<boolean> {
+    const now = Date.now();
+    if (this.#live(key, now)?.token !== token) return false;
+    this.#write(key, { token: undefined, expiresAt: now + retentionMs });
+    return true;
+  }
+
+  /** {@inheritDoc DeduplicationStore.release} */
+  async release(key: string, token: string): Promise<boolean> {
+    if (this.#live(key, Date.now())?.token !== token) return false;
+    this.#entries.delete(key);
+    return true;
+  }
+
+  /** Drops every record. */
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  #live(key: string, now: number): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.expiresAt > now) return entry;
+    this.#entries.delete(key);
+    return undefined;
+  }
+
+  #write(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    const now = Date.now();
+    let swept = 0;
+    for (const [oldest, { expiresAt }] of this.#entries) {
+      if (this.#entries.size > this.maxEntries) {
+        this.#entries.delete(oldest);
+      } else if (swept < SWEEP_PER_WRITE && expiresAt <= now) {
+        this.#entries.delete(oldest);
+        swept++;
+      } else {
+        break;
+      }
+    }
+  }
+}
