@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuthInvalidError, AuthMissingError } from './errors';
 
 /** The `auth_type` of an IDV session's notifications, lower-cased. */
@@ -7,14 +7,18 @@ export type AuthScheme = 'basic' | 'bearer';
 /** Longest `Authorization` header considered; anything longer is rejected unread. */
 export const MAX_AUTHORIZATION_LENGTH = 8192;
 
-// Credentials are compared as HMAC digests under a key drawn at start-up: every digest is
-// 32 bytes whatever the secret's length, so the comparison time tells nothing about the
-// length, and nobody can precompute a digest that collides with a configured token.
+// Credentials are compared as keyed digests: SHA-256 of a key drawn at start-up followed by
+// the credential. Every digest is 32 bytes whatever the secret's length, so the comparison
+// time tells nothing about the length, and nobody can precompute a digest that collides
+// with a configured token. Digests never leave the process, so length extension does not
+// apply; the one-shot hash is used rather than createHmac() because a Hmac object per
+// request measurably lowers a server's throughput (see the benchmarks).
 const DIGEST_KEY = randomBytes(32);
 
 /** The keyed digest a presented credential or a configured token is compared by. */
 export function credentialDigest(bytes: string | Uint8Array): Buffer {
-  return createHmac('sha256', DIGEST_KEY).update(bytes).digest();
+  const data = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+  return hash('sha256', Buffer.concat([DIGEST_KEY, data]), 'buffer');
 }
 
 /**

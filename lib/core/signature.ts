@@ -17,7 +17,7 @@ export function decodeSignature(value: unknown, keys: readonly VerificationKey[]
   if (value === undefined || value === '') throw new SignatureMissingError();
   if (typeof value !== 'string')
     throw new SignatureInvalidError('Notification signature must be a string');
-  const longest = Math.max(...keys.map((key) => 4 * Math.ceil(key.signatureBytes / 3)));
+  const longest = longestEncoding(keys);
   if (value.length > longest || !BASE64.test(value)) {
     throw new SignatureInvalidError(
       "Notification signature is not base64 of a key's signature length",
@@ -58,4 +58,16 @@ export function verifyPss(key: VerificationKey, data: Uint8Array, signature: Uin
 function maxSaltLength(key: VerificationKey): number {
   const bits = key.keyObject.asymmetricKeyDetails?.modulusLength ?? key.signatureBytes * 8;
   return Math.ceil((bits - 1) / 8) - SHA256_BYTES - 2;
+}
+
+// The key list is fixed at setup, so its longest base64 signature length is worked out once.
+const LONGEST_ENCODING = new WeakMap<readonly VerificationKey[], number>();
+
+function longestEncoding(keys: readonly VerificationKey[]): number {
+  let longest = LONGEST_ENCODING.get(keys);
+  if (longest === undefined) {
+    longest = Math.max(...keys.map((key) => 4 * Math.ceil(key.signatureBytes / 3)));
+    LONGEST_ENCODING.set(keys, longest);
+  }
+  return longest;
 }

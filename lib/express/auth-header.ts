@@ -152,7 +152,7 @@ function resolvedDigests(tokens: ResolvedTokens): Buffer[] {
   );
 }
 
-// Stands in for an unusable answer so candidate indexes stay aligned; an HMAC digest equal
+// Stands in for an unusable answer so candidate indexes stay aligned; a SHA-256 digest equal
 // to 32 zero bytes is a 2^-256 event.
 const NO_MATCH = Buffer.alloc(32);
 

@@ -9,6 +9,7 @@ import {
   RawBodyUnavailableError,
   UnsupportedMediaTypeError,
 } from '../core/errors';
+import type { ContentType } from '../core/media-type';
 import {
   compileTypeMatcher,
   DEFAULT_JSON_TYPES,
@@ -55,10 +56,7 @@ const CONSUMED_HINT =
 export function rawBody(options: RawBodyOptions = {}): RequestHandler {
   const limit =
     options.limit === undefined ? DEFAULT_BODY_LIMIT : parseByteSize(options.limit, 'rawBody');
-  const accepts =
-    typeof options.type === 'function'
-      ? options.type
-      : compileAccepts(options.type ?? DEFAULT_JSON_TYPES);
+  const accepts = compileAccepts(options.type ?? DEFAULT_JSON_TYPES);
 
   return function rawBodyMiddleware(req: Request, _res: Response, next: NextFunction): void {
     if (Buffer.isBuffer(req.rawBody)) {
@@ -84,16 +82,20 @@ function refuseBytes(body: Buffer): NotificationError | undefined {
   return undefined;
 }
 
-function compileAccepts(patterns: string | readonly string[]): (req: Request) => boolean {
+/**
+ * Whether a request's parsed content type is accepted: by the compiled patterns, or by the
+ * caller's function of the request. The header is parsed once per request, by the caller.
+ */
+type Accepts = (type: ContentType | undefined, req: Request) => boolean;
+
+function compileAccepts(patterns: NonNullable<RawBodyOptions['type']>): Accepts {
+  if (typeof patterns === 'function') return (_type, req) => patterns(req);
   const matches = compileTypeMatcher(patterns, 'rawBody');
-  return (req) => {
-    const type = parseContentType(req.headers['content-type']);
-    return type !== undefined && matches(type.essence);
-  };
+  return (type) => type !== undefined && matches(type.essence);
 }
 
 /** Everything that can be refused before reading a byte. */
-function refuse(req: Request, accepts: (req: Request) => boolean): NotificationError | undefined {
+function refuse(req: Request, accepts: Accepts): NotificationError | undefined {
   if (isConsumed(req)) return new RawBodyUnavailableError(CONSUMED_HINT);
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
@@ -112,14 +114,12 @@ function refuse(req: Request, accepts: (req: Request) => boolean): NotificationE
   return undefined;
 }
 
-function refuseType(
-  req: Request,
-  accepts: (req: Request) => boolean,
-): NotificationError | undefined {
-  if (!accepts(req)) {
+function refuseType(req: Request, accepts: Accepts): NotificationError | undefined {
+  const type = parseContentType(req.headers['content-type']);
+  if (!accepts(type, req)) {
     return new UnsupportedMediaTypeError('Content-Type must be JSON (application/json)');
   }
-  const charset = parseContentType(req.headers['content-type'])?.charset;
+  const charset = type?.charset;
   if (charset !== undefined && !isUtf8Charset(charset)) {
     return new UnsupportedMediaTypeError('Content-Type charset must be UTF-8');
   }
