@@ -259,7 +259,8 @@ async function verifyBench(privatePem) {
     // The signature step alone, on the same signed bytes: decoding the field and the
     // RSA-PSS verification with the key imported at setup.
     step: () => {
-      if (!verifyPss(keys[0], data, decodeSignature(encoded, keys))) throw new Error('does not verify');
+      if (!verifyPss(keys[0], data, decodeSignature(encoded, keys)))
+        throw new Error('does not verify');
     },
     bare: () => {
       if (!crypto.verify('sha256', data, options, signature)) throw new Error('does not verify');
@@ -272,7 +273,9 @@ async function verifyBench(privatePem) {
     const ops = { package: 0, step: 0, bare: 0 };
     const until = performance.now() + ms;
     for (let block = 0; performance.now() < until; block++) {
-      for (const side of block % 2 === 0 ? ['package', 'step', 'bare'] : ['bare', 'step', 'package'])) {
+      for (const side of block % 2 === 0
+        ? ['package', 'step', 'bare']
+        : ['bare', 'step', 'package']) {
         const fn = sides[side];
         const started = performance.now();
         for (let i = 0; i < 10; i++) fn();
@@ -296,7 +299,12 @@ async function verifyBench(privatePem) {
     );
   }
   return [
-    figure('Verify only: signature step (decode + RSA-PSS) vs crypto.verify', stepRatios, 0.9, 'min'),
+    figure(
+      'Verify only: signature step (decode + RSA-PSS) vs crypto.verify',
+      stepRatios,
+      0.9,
+      'min',
+    ),
     figure('Verify + parse: createSignatureVerifier vs crypto.verify', ratios, 0.9, 'min'),
   ];
 }
