@@ -17,6 +17,7 @@ test.each([
   ['jest/notifications.test.js', 'js'],
   ['jest/jest.config.js', 'js'],
   ['node-test/notifications.test.mjs', 'js'],
+  ['../__tests__/hostile/readme-hardening.ts', 'ts'],
 ])('README shows examples/%s verbatim', (file, language) => {
   const code = readFileSync(join(root, 'examples', file), 'utf8').trimEnd();
   expect(readme).toContain('```' + language + '\n' + code + '\n```');
