@@ -6,6 +6,7 @@ import path from 'node:path';
 import { canonicalString, IDV_TOPIC_ID_FIELDS, IDV_TOPICS } from '../../lib';
 import { simulateDelivery } from '../support/delivery-simulator';
 import type { Delivery } from '../support/delivery-simulator';
+import { prng } from '../support/prng';
 
 // Yoti-like delivery of 20,000 notifications to a receiver in its own process, built from
 // dist/ (`npm test` builds first): 10% deliberate duplicates, 5% invalid ones, handlers
@@ -21,17 +22,6 @@ const BASIC_TOKEN = 'yoti-notifications:s3cr3t-pa55';
 const FIXTURES = path.resolve(__dirname, '../fixtures/age-verification');
 const SERVER = path.resolve(__dirname, '../support/servers/delivery-server.js');
 const DIST = path.resolve(__dirname, '../../dist/index.js');
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = prng(SEED);
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;

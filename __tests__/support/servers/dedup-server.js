@@ -20,17 +20,7 @@ const {
 const config = JSON.parse(process.env.DEDUP_SERVER_CONFIG || '{}');
 const failureRate = config.failureRate ?? 0.05;
 
-// mulberry32: small, fast, and the same sequence for the same seed.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { prng } = require('../prng');
 const random = prng(config.seed ?? 1);
 
 async function connect() {

@@ -27,17 +27,7 @@ const publicKey = fs.readFileSync(
   'utf8',
 );
 
-// mulberry32: small, fast, and the same sequence for the same seed.
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { prng } = require('../prng');
 const random = prng(config.seed ?? 1);
 
 const completed = new Map(); // notification id → completed handler runs
