@@ -1,6 +1,7 @@
 import {
   authChallenge,
-  credentialDigest,
+  CREDENTIAL_COMPARE_WIDTH,
+  credentialSet,
   findCredential,
   readCredentials,
 } from '../../lib/core/auth';
@@ -55,19 +56,51 @@ describe('readCredentials', () => {
 });
 
 describe('findCredential', () => {
-  const candidates = ['a:1', 'b:2', 'a:1'].map((t) => credentialDigest(t));
+  const candidates = credentialSet(['a:1', 'b:2', 'a:1']);
 
   test('returns the first matching index, comparing every candidate', () => {
     expect(findCredential(Buffer.from('a:1'), candidates)).toBe(0);
     expect(findCredential(Buffer.from('b:2'), candidates)).toBe(1);
     expect(findCredential(Buffer.from('c:3'), candidates)).toBe(-1);
-    expect(findCredential(Buffer.from('a:1'), [])).toBe(-1);
+    expect(findCredential(Buffer.from('a:1'), credentialSet([]))).toBe(-1);
   });
 
-  test('digests have one length whatever the secret', () => {
-    expect(credentialDigest('').length).toBe(32);
-    expect(credentialDigest('x'.repeat(10000)).length).toBe(32);
-    expect(credentialDigest('a')).not.toEqual(credentialDigest('b'));
+  test('padding never makes a different credential match', () => {
+    // Zero bytes after, a prefix, and the empty credential all differ from 'a:1'.
+    expect(findCredential(Buffer.from('a:1\0'), candidates)).toBe(-1);
+    expect(findCredential(Buffer.from('a:'), candidates)).toBe(-1);
+    expect(findCredential(Buffer.alloc(0), candidates)).toBe(-1);
+    const withZero = credentialSet(['a:1\0']);
+    expect(findCredential(Buffer.from('a:1'), withZero)).toBe(-1);
+    expect(findCredential(Buffer.from('a:1\0'), withZero)).toBe(0);
+  });
+
+  test('an unusable entry keeps its index and matches nothing, not even the empty credential', () => {
+    const set = credentialSet([undefined, 'b:2']);
+    expect(findCredential(Buffer.alloc(0), set)).toBe(-1);
+    expect(findCredential(Buffer.from('b:2'), set)).toBe(1);
+  });
+
+  test('every token is compared over one width, whatever its length', () => {
+    expect(credentialSet(['a:1']).width).toBe(CREDENTIAL_COMPARE_WIDTH);
+    expect(credentialSet(['x'.repeat(CREDENTIAL_COMPARE_WIDTH)]).width).toBe(
+      CREDENTIAL_COMPARE_WIDTH,
+    );
+    const long = 'u:' + 'x'.repeat(CREDENTIAL_COMPARE_WIDTH);
+    const set = credentialSet(['a:1', long]);
+    expect(set.width).toBe(2 * CREDENTIAL_COMPARE_WIDTH);
+    expect(set.padded.every((p) => p.length === set.width)).toBe(true);
+    expect(findCredential(Buffer.from(long), set)).toBe(1);
+    expect(findCredential(Buffer.from('a:1'), set)).toBe(0);
+    // Longer than the width: no token can be that long, refused without comparing.
+    expect(findCredential(Buffer.alloc(set.width + 1, 0x78), set)).toBe(-1);
+  });
+
+  test('a credential left in the shared scratch buffer never leaks into the next comparison', () => {
+    const set = credentialSet(['abc:def']);
+    expect(findCredential(Buffer.from('abc:def'), set)).toBe(0);
+    expect(findCredential(Buffer.from('abc'), set)).toBe(-1);
+    expect(findCredential(Buffer.from('abc:d'), set)).toBe(-1);
   });
 });
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { NextFunction, Request, Response } from 'express';
 import request from 'supertest';
 import { DEFAULT_BODY_LIMIT, keepRawBody, rawBody } from '../../lib';
@@ -167,6 +168,41 @@ describe.each(EXPRESS_VERSIONS)('rawBody() on %s', (_name, express) => {
       for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     });
     expect(seen).toEqual(['BODY_UNREADABLE']);
+  });
+
+  test('keeps the async context of the layers before it while a late body arrives', async () => {
+    const context = new AsyncLocalStorage<{ id: string }>();
+    const traced = express();
+    traced.post(
+      '/hook',
+      (_req, _res, next) => context.run({ id: 'request-7' }, next),
+      rawBody(),
+      (req, res) => res.json({ id: context.getStore()?.id, length: req.rawBody!.length }),
+    );
+    await withServer(traced, async ({ port }) => {
+      const http = await import('node:http');
+      const answer = new Promise<string>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/hook',
+            headers: { 'Content-Type': 'application/json', 'Content-Length': 9 },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (part: Buffer) => (text += part));
+            res.on('end', () => resolve(text));
+          },
+        );
+        req.on('error', reject);
+        // The headers first; the body in two later packets, read outside the request's context.
+        req.flushHeaders();
+        setTimeout(() => req.write('{"a":', () => setTimeout(() => req.end('"b"}'), 20)), 20);
+      });
+      expect(JSON.parse(await answer)).toEqual({ id: 'request-7', length: 9 });
+    });
   });
 
   test('reuses a req.rawBody Buffer that an earlier layer captured', async () => {

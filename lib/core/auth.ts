@@ -1,4 +1,4 @@
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { AuthInvalidError, AuthMissingError } from './errors';
 
 /** The `auth_type` of an IDV session's notifications, lower-cased. */
@@ -7,29 +7,64 @@ export type AuthScheme = 'basic' | 'bearer';
 /** Longest `Authorization` header considered; anything longer is rejected unread. */
 export const MAX_AUTHORIZATION_LENGTH = 8192;
 
-// Credentials are compared as keyed digests: SHA-256 of a key drawn at start-up followed by
-// the credential. Every digest is 32 bytes whatever the secret's length, so the comparison
-// time tells nothing about the length, and nobody can precompute a digest that collides
-// with a configured token. Digests never leave the process, so length extension does not
-// apply; the one-shot hash is used rather than createHmac() because a Hmac object per
-// request measurably lowers a server's throughput (see the benchmarks).
-const DIGEST_KEY = randomBytes(32);
+/**
+ * Narrowest width, in bytes, over which credentials are compared. Tokens up to this long
+ * (any token Yoti is likely to be given) are all compared over exactly this width.
+ */
+export const CREDENTIAL_COMPARE_WIDTH = 256;
 
-/** The keyed digest a presented credential or a configured token is compared by. */
-export function credentialDigest(bytes: string | Uint8Array): Buffer {
-  const data = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
-  return hash('sha256', Buffer.concat([DIGEST_KEY, data]), 'buffer');
+/**
+ * Tokens ready for comparison: each zero-padded to one common width, with its true length.
+ * The comparison then takes the same time whatever a token holds and however long it is
+ * (up to the width), without hashing anything per request.
+ */
+export interface CredentialSet {
+  /** The common width: {@link CREDENTIAL_COMPARE_WIDTH}, or a multiple of it for longer tokens. */
+  readonly width: number;
+  readonly padded: readonly Buffer[];
+  readonly lengths: readonly number[];
+  /** Where a presented credential is copied for comparison; used synchronously only. */
+  readonly scratch: Buffer;
 }
 
 /**
- * Index of the first candidate digest equal to `presented`'s, or -1. Every candidate is
- * compared, in constant time, whatever matched before it.
+ * Prepares tokens for {@link findCredential}. An entry that is `undefined` stands for an
+ * unusable token: it keeps its index and matches nothing.
  */
-export function findCredential(presented: Uint8Array, candidates: readonly Buffer[]): number {
-  const digest = credentialDigest(presented);
+export function credentialSet(tokens: readonly (string | Uint8Array | undefined)[]): CredentialSet {
+  const bytes = tokens.map((token) =>
+    token === undefined
+      ? undefined
+      : typeof token === 'string'
+        ? Buffer.from(token, 'utf8')
+        : token,
+  );
+  const longest = bytes.reduce((max, token) => Math.max(max, token?.length ?? 0), 0);
+  const width =
+    Math.ceil(Math.max(longest, 1) / CREDENTIAL_COMPARE_WIDTH) * CREDENTIAL_COMPARE_WIDTH;
+  const padded = bytes.map((token) => {
+    const buffer = Buffer.alloc(width);
+    if (token !== undefined) buffer.set(token);
+    return buffer;
+  });
+  // No presented credential has length -1, so an unusable token never matches.
+  const lengths = bytes.map((token) => token?.length ?? -1);
+  return { width, padded, lengths, scratch: Buffer.alloc(width) };
+}
+
+/**
+ * Index of the first token equal to `presented`, or -1. Every token is compared, in
+ * constant time, over the set's whole width, whatever matched before it; a credential
+ * longer than the width cannot match and is refused without comparing.
+ */
+export function findCredential(presented: Uint8Array, set: CredentialSet): number {
+  const { width, padded, lengths, scratch } = set;
+  if (presented.length > width) return -1;
+  scratch.fill(0);
+  scratch.set(presented);
   let index = -1;
-  for (let i = 0; i < candidates.length; i++) {
-    const equal = timingSafeEqual(digest, candidates[i] as Buffer);
+  for (let i = 0; i < padded.length; i++) {
+    const equal = timingSafeEqual(scratch, padded[i]!) && lengths[i] === presented.length;
     index = equal && index < 0 ? i : index;
   }
   return index;

@@ -17,15 +17,30 @@ export interface ContentType {
   readonly charset: string | undefined;
 }
 
-/** Parses a `Content-Type` header; `undefined` when absent or malformed. */
+/**
+ * Parses a `Content-Type` header; `undefined` when absent or malformed. A sender repeats the
+ * same few header values, so results are remembered, up to {@link PARSED_TYPES_KEPT} of them.
+ */
 export function parseContentType(header: string | undefined): ContentType | undefined {
   if (header === undefined) return undefined;
+  const known = parsedTypes.get(header);
+  if (known !== undefined || parsedTypes.has(header)) return known;
+  const parsed = parse(header);
+  if (parsedTypes.size < PARSED_TYPES_KEPT && header.length <= 128) parsedTypes.set(header, parsed);
+  return parsed;
+}
+
+/** How many distinct `Content-Type` values {@link parseContentType} remembers. */
+export const PARSED_TYPES_KEPT = 64;
+const parsedTypes = new Map<string, ContentType | undefined>();
+
+function parse(header: string): ContentType | undefined {
   const semicolon = header.indexOf(';');
   const essence = (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();
   if (!MEDIA_TYPE.test(essence)) return undefined;
   const match = semicolon < 0 ? null : CHARSET.exec(header.slice(semicolon));
   const charset = match ? (match[1] ?? match[2])?.toLowerCase() : undefined;
-  return { essence, charset };
+  return Object.freeze({ essence, charset });
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { authChallenge, credentialDigest, findCredential, readCredentials } from '../core/auth';
-import type { AuthScheme } from '../core/auth';
+import { authChallenge, credentialSet, findCredential, readCredentials } from '../core/auth';
+import type { AuthScheme, CredentialSet } from '../core/auth';
 import type { IdvNotification, UnknownIdvNotification } from '../core/idv-notification';
 import { AuthInvalidError } from '../core/errors';
 import { assertStaticToken } from '../core/notification-config';
@@ -47,8 +47,9 @@ const DEFAULT_REALM = 'yoti-notifications';
  * - `bearer`: `Bearer auth_token`, compared with the token, or verified as a JWT (`jwt`:
  *   signature, `exp`, `nbf`, an algorithm allow-list; claims land on `req.notificationAuth.claims`).
  *
- * Tokens are compared in constant time, every candidate every time, as fixed-length keyed
- * digests (nothing about their length leaks). On success `req.notificationAuth` tells the
+ * Tokens are compared in constant time, every candidate every time, each zero-padded to one
+ * fixed width (256 bytes, or a multiple for longer tokens), so the timing shows neither a
+ * match nor a token's length. On success `req.notificationAuth` tells the
  * scheme and which candidate matched (its index, never the secret).
  *
  * Errors: 401 `AUTH_MISSING` (no header of this scheme) and 401 `AUTH_INVALID` (malformed,
@@ -92,7 +93,8 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
     };
   }
 
-  const staticDigests = typeof token === 'function' ? undefined : digestsOf(token!, scheme, where);
+  const staticSet =
+    typeof token === 'function' ? undefined : staticCredentials(token!, scheme, where);
   const resolve = typeof token === 'function' ? token : undefined;
 
   return function authHeaderMiddleware(req: Request, _res: Response, next: NextFunction): void {
@@ -102,13 +104,13 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
     } catch (error) {
       return next(error);
     }
-    const accept = (digests: readonly Buffer[]): void => {
-      const tokenIndex = findCredential(presented, digests);
+    const accept = (candidates: CredentialSet): void => {
+      const tokenIndex = findCredential(presented, candidates);
       if (tokenIndex < 0) return next(invalid());
       req.notificationAuth = Object.freeze({ scheme, tokenIndex });
       next();
     };
-    if (staticDigests) return accept(staticDigests);
+    if (staticSet) return accept(staticSet);
 
     let resolved: ResolvedTokens | Promise<ResolvedTokens>;
     try {
@@ -118,43 +120,37 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
       return next(error);
     }
     if (isPromise(resolved)) {
-      resolved.then((tokens) => accept(resolvedDigests(tokens)), next);
+      resolved.then((tokens) => accept(resolvedCredentials(tokens)), next);
     } else {
-      accept(resolvedDigests(resolved));
+      accept(resolvedCredentials(resolved));
     }
   };
 }
 
-function digestsOf(
+function staticCredentials(
   tokens: string | readonly string[],
   scheme: AuthScheme,
   where: string,
-): Buffer[] {
+): CredentialSet {
   const list: readonly unknown[] = typeof tokens === 'string' ? [tokens] : tokens;
   if (!Array.isArray(list) || list.length === 0) {
     throw new TypeError(
       `${where}: token must be a non-empty string, a list of them, or a function`,
     );
   }
-  return list.map((one) => {
-    assertStaticToken(scheme, one, where);
-    return credentialDigest(one as string);
-  });
+  for (const one of list) assertStaticToken(scheme, one, where);
+  return credentialSet(list as readonly string[]);
 }
 
 // A resolver's answer is data about the request: anything that is not a usable token
-// simply matches nothing.
-function resolvedDigests(tokens: ResolvedTokens): Buffer[] {
+// simply matches nothing, and keeps its index.
+function resolvedCredentials(tokens: ResolvedTokens): CredentialSet {
   const list: readonly unknown[] =
     typeof tokens === 'string' ? [tokens] : Array.isArray(tokens) ? tokens : [];
-  return list.map((one) =>
-    typeof one === 'string' && one.length > 0 ? credentialDigest(one) : NO_MATCH,
+  return credentialSet(
+    list.map((one) => (typeof one === 'string' && one.length > 0 ? one : undefined)),
   );
 }
-
-// Stands in for an unusable answer so candidate indexes stay aligned; a SHA-256 digest equal
-// to 32 zero bytes is a 2^-256 event.
-const NO_MATCH = Buffer.alloc(32);
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === 'function';
