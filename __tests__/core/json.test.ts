@@ -1,4 +1,5 @@
-import { parseJson } from '../../lib/core/json';
+import { deepFreeze, toIdvNotification } from '../../lib/core/idv-notification';
+import { decodeJson, MAX_JSON_DEPTH, parseJson } from '../../lib/core/json';
 
 test('parses bytes as UTF-8 JSON, skipping a byte order mark', () => {
   expect(parseJson(Buffer.from('{"a":"é"}'))).toEqual({ a: 'é' });
@@ -15,4 +16,48 @@ test('not JSON is PAYLOAD_MALFORMED, and the message does not quote the body', (
     expect((error as { code: string }).code).toBe('PAYLOAD_MALFORMED');
     expect((error as Error).message).not.toContain('secret');
   }
+});
+
+describe('nesting bound', () => {
+  const nestedArrays = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+  const idv = (extra: string) => `{"session_id":"s","topic":"session_completion","extra":${extra}}`;
+  const codeOf = (fn: () => unknown) => {
+    try {
+      fn();
+      return undefined;
+    } catch (error) {
+      return (error as { code?: string }).code;
+    }
+  };
+
+  test('parseJson accepts 64 levels and refuses 65 with PAYLOAD_INVALID', () => {
+    expect(codeOf(() => parseJson(Buffer.from(nestedArrays(MAX_JSON_DEPTH))))).toBeUndefined();
+    expect(codeOf(() => parseJson(Buffer.from(nestedArrays(MAX_JSON_DEPTH + 1))))).toBe(
+      'PAYLOAD_INVALID',
+    );
+    // Brackets inside strings are text, not nesting.
+    expect(parseJson(Buffer.from(JSON.stringify({ a: '['.repeat(500) })))).toEqual({
+      a: '['.repeat(500),
+    });
+  });
+
+  test('an IDV notification is bounded while it is frozen: 64 levels in all, no more', () => {
+    // The object itself is level 1, so its member may hold 63 more.
+    const ok = toIdvNotification(decodeJson(Buffer.from(idv(nestedArrays(63)))).value);
+    expect(Object.isFrozen((ok as { extra: unknown[] }).extra)).toBe(true);
+    expect(
+      codeOf(() => toIdvNotification(decodeJson(Buffer.from(idv(nestedArrays(64)))).value)),
+    ).toBe('PAYLOAD_INVALID');
+    // Thousands of levels: refused without exhausting the stack.
+    expect(
+      codeOf(() => toIdvNotification(decodeJson(Buffer.from(idv(nestedArrays(30_000)))).value)),
+    ).toBe('PAYLOAD_INVALID');
+  });
+
+  test('deepFreeze freezes every level', () => {
+    const value = JSON.parse('{"a":{"b":[{"c":1}]},"d":[[2]]}');
+    deepFreeze(value);
+    expect(Object.isFrozen(value.a.b[0])).toBe(true);
+    expect(Object.isFrozen(value.d[0])).toBe(true);
+  });
 });

@@ -71,6 +71,47 @@ export function findCredential(presented: Uint8Array, set: CredentialSet): numbe
 }
 
 /**
+ * A matcher of whole `Authorization` values written exactly as a sender writes them for the
+ * configured tokens: `Basic ` and the canonical base64 of `username:password`, or `Bearer `
+ * and the token. It returns the index of the first token whose value equals the header, or
+ * -1, from one constant-time pass per token over a fixed width (as {@link findCredential}),
+ * decoding nothing. A header it does not match may still be valid (another case of the
+ * scheme name, extra spaces, non-canonical base64): those take the general path,
+ * {@link readCredentials} and {@link findCredential}, which accepts everything this does.
+ */
+export function exactHeaderMatcher(
+  scheme: AuthScheme,
+  tokens: readonly string[],
+): (header: string) => number {
+  // Header values are read as Latin-1, one character per byte: so are these.
+  const values = tokens.map((token) => {
+    const bytes = Buffer.from(token, 'utf8');
+    return scheme === 'basic'
+      ? `Basic ${bytes.toString('base64')}`
+      : `Bearer ${bytes.toString('latin1')}`;
+  });
+  const longest = values.reduce((max, value) => Math.max(max, value.length), 0);
+  const width = Math.ceil(longest / CREDENTIAL_COMPARE_WIDTH) * CREDENTIAL_COMPARE_WIDTH;
+  const padded = values.map((value) => value.padEnd(width, '\0'));
+  const lengths = values.map((value) => value.length);
+  return (header) => {
+    const length = header.length;
+    if (length > width) return -1;
+    let index = -1;
+    for (let t = 0; t < padded.length; t++) {
+      const expected = padded[t]!;
+      // Branch-free on the secret: every character of the width is compared, whatever differs.
+      let difference = length ^ lengths[t]!;
+      for (let i = 0; i < width; i++) {
+        difference |= (i < length ? header.charCodeAt(i) : 0) ^ expected.charCodeAt(i);
+      }
+      index = difference === 0 && index < 0 ? t : index;
+    }
+    return index;
+  };
+}
+
+/**
  * The `WWW-Authenticate` challenge for a 401 (RFC 7617 for Basic, RFC 6750 §3 for Bearer,
  * where a rejected token adds `error="invalid_token"`).
  */

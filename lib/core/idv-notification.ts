@@ -1,4 +1,5 @@
 import { PayloadInvalidError } from './errors';
+import { MAX_JSON_DEPTH, NESTED_TOO_DEEP } from './json';
 
 /**
  * Every IDV topic this package knows, as it appears in a notification payload
@@ -77,7 +78,7 @@ const KNOWN_TOPICS: ReadonlySet<string> = new Set(IDV_TOPICS);
 /**
  * Validates a parsed JSON value as an IDV notification and returns it deeply frozen.
  * Extra fields are kept. Throws {@link PayloadInvalidError} (`PAYLOAD_INVALID`) naming
- * the field at fault.
+ * the field at fault, or for arrays and objects nested over `MAX_JSON_DEPTH` levels.
  */
 export function toIdvNotification(value: unknown): IdvNotification | UnknownIdvNotification {
   const payload = requireObject(value);
@@ -116,14 +117,30 @@ export function requireString(payload: Record<string, unknown>, field: string): 
  * Freezes a parsed JSON value in place. Values come from `JSON.parse`, so there are no
  * cycles, and a `__proto__` key is an ordinary own data property, never the prototype.
  * Iterative: a body of deeply nested arrays must not exhaust the call stack.
+ *
+ * @throws {PayloadInvalidError} `PAYLOAD_INVALID` for arrays and objects nested over
+ *   `MAX_JSON_DEPTH` levels (the value is then left partly frozen).
  */
 export function deepFreeze<T>(value: T): T {
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (next === null || typeof next !== 'object' || Object.isFrozen(next)) continue;
-    Object.freeze(next);
-    for (const key of Object.keys(next)) pending.push((next as Record<string, unknown>)[key]);
+  if (value === null || typeof value !== 'object') return value;
+  // Containers still to freeze, with their depths; a flat object never fills them.
+  const pending: object[] = [];
+  const depths: number[] = [];
+  let next: object | undefined = value;
+  let depth = 1;
+  while (next !== undefined) {
+    if (!Object.isFrozen(next)) {
+      Object.freeze(next);
+      for (const key of Object.keys(next)) {
+        const member = (next as Record<string, unknown>)[key];
+        if (member === null || typeof member !== 'object') continue;
+        if (depth === MAX_JSON_DEPTH) throw new PayloadInvalidError('', NESTED_TOO_DEEP);
+        pending.push(member);
+        depths.push(depth + 1);
+      }
+    }
+    next = pending.pop();
+    depth = depths.pop() ?? 0;
   }
   return value;
 }

@@ -1,5 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { authChallenge, credentialSet, findCredential, readCredentials } from '../core/auth';
+import {
+  authChallenge,
+  credentialSet,
+  exactHeaderMatcher,
+  findCredential,
+  readCredentials,
+} from '../core/auth';
 import type { AuthScheme, CredentialSet } from '../core/auth';
 import type { IdvNotification, UnknownIdvNotification } from '../core/idv-notification';
 import { AuthInvalidError } from '../core/errors';
@@ -93,21 +99,34 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
     };
   }
 
-  const staticSet =
-    typeof token === 'function' ? undefined : staticCredentials(token!, scheme, where);
+  const staticTokens = typeof token === 'function' ? undefined : staticList(token!, scheme, where);
+  const staticSet = staticTokens && credentialSet(staticTokens);
+  const exactHeader = staticTokens && exactHeaderMatcher(scheme, staticTokens);
+  // What a match proves is the same object for every request that matches a given token.
+  const staticResults = staticTokens?.map((_, tokenIndex) => Object.freeze({ scheme, tokenIndex }));
   const resolve = typeof token === 'function' ? token : undefined;
 
   return function authHeaderMiddleware(req: Request, _res: Response, next: NextFunction): void {
+    const header = req.headers.authorization;
+    // The common case, a header written exactly as Yoti writes it for a configured token,
+    // is settled without decoding; anything else takes the general path below.
+    if (exactHeader !== undefined && header !== undefined) {
+      const tokenIndex = exactHeader(header);
+      if (tokenIndex >= 0) {
+        req.notificationAuth = staticResults![tokenIndex];
+        return next();
+      }
+    }
     let presented: Buffer;
     try {
-      presented = readCredentials(req.headers.authorization, scheme, realm);
+      presented = readCredentials(header, scheme, realm);
     } catch (error) {
       return next(error);
     }
     const accept = (candidates: CredentialSet): void => {
       const tokenIndex = findCredential(presented, candidates);
       if (tokenIndex < 0) return next(invalid());
-      req.notificationAuth = Object.freeze({ scheme, tokenIndex });
+      req.notificationAuth = staticResults?.[tokenIndex] ?? Object.freeze({ scheme, tokenIndex });
       next();
     };
     if (staticSet) return accept(staticSet);
@@ -127,11 +146,11 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
   };
 }
 
-function staticCredentials(
+function staticList(
   tokens: string | readonly string[],
   scheme: AuthScheme,
   where: string,
-): CredentialSet {
+): readonly string[] {
   const list: readonly unknown[] = typeof tokens === 'string' ? [tokens] : tokens;
   if (!Array.isArray(list) || list.length === 0) {
     throw new TypeError(
@@ -139,7 +158,7 @@ function staticCredentials(
     );
   }
   for (const one of list) assertStaticToken(scheme, one, where);
-  return credentialSet(list as readonly string[]);
+  return [...(list as readonly string[])];
 }
 
 // A resolver's answer is data about the request: anything that is not a usable token

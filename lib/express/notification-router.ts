@@ -60,7 +60,9 @@ export function createNotificationRouter<Router>(
 }
 
 function acknowledge(res: Response): void {
-  if (!res.headersSent) res.status(200).end();
+  if (res.headersSent) return;
+  res.statusCode = 200;
+  res.end();
 }
 
 /**

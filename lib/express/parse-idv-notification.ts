@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { toIdvNotification } from '../core/idv-notification';
-import { parseJson } from '../core/json';
+import { decodeJson } from '../core/json';
 import { RawBodyUnavailableError } from '../core/errors';
 import './request';
 
@@ -31,7 +31,8 @@ export function parseIdvNotification(_options: ParseIdvNotificationOptions = {})
       );
     }
     try {
-      req.notification = toIdvNotification(parseJson(req.rawBody));
+      // The nesting is bounded while the value is frozen, in the same walk.
+      req.notification = toIdvNotification(decodeJson(req.rawBody).value);
     } catch (error) {
       return next(error);
     }
