@@ -2,6 +2,7 @@ import {
   authChallenge,
   CREDENTIAL_COMPARE_WIDTH,
   credentialSet,
+  exactHeaderMatcher,
   findCredential,
   readCredentials,
 } from '../../lib/core/auth';
@@ -108,4 +109,43 @@ test('authChallenge follows RFC 7617 and RFC 6750', () => {
   expect(authChallenge('basic', 'r')).toBe('Basic realm="r", charset="UTF-8"');
   expect(authChallenge('bearer', 'r')).toBe('Bearer realm="r"');
   expect(authChallenge('bearer', 'r', true)).toBe('Bearer realm="r", error="invalid_token"');
+});
+
+describe('exactHeaderMatcher', () => {
+  const basic = (token: string) => 'Basic ' + Buffer.from(token, 'utf8').toString('base64');
+
+  test('matches the header a sender writes for each token, first match first', () => {
+    const match = exactHeaderMatcher('basic', ['a:1', 'b:2', 'a:1']);
+    expect(match(basic('a:1'))).toBe(0);
+    expect(match(basic('b:2'))).toBe(1);
+    expect(match(basic('c:3'))).toBe(-1);
+    const bearer = exactHeaderMatcher('bearer', ['tok-1', 'tok-2']);
+    expect(bearer('Bearer tok-2')).toBe(1);
+    expect(bearer('Bearer tok-')).toBe(-1);
+    expect(bearer('Bearer tok-22')).toBe(-1);
+  });
+
+  test('leaves every other way of writing a valid header to the general path', () => {
+    const match = exactHeaderMatcher('basic', ['a:1']);
+    // Another case of the scheme, extra spaces: valid, but not the exact form.
+    expect(match(basic('a:1').replace('Basic', 'basic'))).toBe(-1);
+    expect(match(basic('a:1').replace(' ', '   '))).toBe(-1);
+    expect(match(basic('a:1') + ' ')).toBe(-1);
+    expect(readCredentials(basic('a:1').replace('Basic', 'basic'), 'basic', 'r')).toEqual(
+      Buffer.from('a:1'),
+    );
+  });
+
+  test('non-ASCII tokens are compared as their UTF-8 bytes, as a header carries them', () => {
+    const bearer = exactHeaderMatcher('bearer', ['jeton-é']);
+    expect(bearer('Bearer ' + Buffer.from('jeton-é', 'utf8').toString('latin1'))).toBe(0);
+    expect(bearer('Bearer jeton-é')).toBe(-1);
+  });
+
+  test('headers longer than the width never match', () => {
+    const long = 'u:' + 'x'.repeat(400);
+    const match = exactHeaderMatcher('basic', [long]);
+    expect(match(basic(long))).toBe(0);
+    expect(match(basic(long) + 'A'.repeat(2000))).toBe(-1);
+  });
 });
