@@ -44,7 +44,7 @@ describe('nesting bound', () => {
   test('an IDV notification is bounded while it is frozen: 64 levels in all, no more', () => {
     // The object itself is level 1, so its member may hold 63 more.
     const ok = toIdvNotification(decodeJson(Buffer.from(idv(nestedArrays(63)))).value);
-    expect(Object.isFrozen((ok as { extra: unknown[] }).extra)).toBe(true);
+    expect(Object.isFrozen((ok as unknown as { extra: unknown[] }).extra)).toBe(true);
     expect(
       codeOf(() => toIdvNotification(decodeJson(Buffer.from(idv(nestedArrays(64)))).value)),
     ).toBe('PAYLOAD_INVALID');

@@ -78,7 +78,8 @@ const FIELDS: ReadonlyArray<readonly [name: string, type: FieldType, required: b
  */
 export function toAgeVerificationNotification(value: unknown): AgeVerificationNotification {
   const payload = requireObject(value);
-  for (const [name, type, required] of FIELDS) {
+  for (let i = 0; i < FIELDS.length; i++) {
+    const [name, type, required] = FIELDS[i]!;
     if (!Object.hasOwn(payload, name)) {
       if (required) throw new PayloadInvalidError(name, `Missing field ${name}`);
       continue;

@@ -93,7 +93,12 @@ export function createSignatureVerifier(
         );
       }
     }
-    return Object.freeze({ notification, ...match });
+    return Object.freeze({
+      notification,
+      keyIndex: match.keyIndex,
+      keyThumbprint: match.keyThumbprint,
+      canonicalization: match.canonicalization,
+    });
   };
 
   function findVerifyingKey(payload: Record<string, unknown>, signature: Buffer) {

@@ -11,11 +11,18 @@ export interface VerificationKey {
   readonly keyObject: KeyObject;
   /** Length in bytes of a signature made with this key. */
   readonly signatureBytes: number;
+  /**
+   * The RSA-PSS salt length Yoti signs with, the maximum (RFC 8017 §9.1.1):
+   * `emLen − hLen − 2` with `emLen = ⌈(modBits − 1) / 8⌉` and SHA-256's 32 bytes: 350 for a
+   * 3072-bit key, one less than `signatureBytes − 34` for a modulus of 8k + 1 bits.
+   */
+  readonly saltLength: number;
   /** RFC 7638 JWK thumbprint (SHA-256, base64url): names the key without showing it. */
   readonly thumbprint: string;
 }
 
 const MIN_MODULUS_BITS = 2048;
+const SHA256_BYTES = 32;
 
 /**
  * Imports one or several RSA public keys, synchronously, so that a bad key fails when
@@ -49,6 +56,7 @@ function importVerificationKey(input: PublicKeyInput, where: string): Verificati
   return Object.freeze({
     keyObject,
     signatureBytes: Math.ceil(bits / 8),
+    saltLength: Math.ceil((bits - 1) / 8) - SHA256_BYTES - 2,
     thumbprint: rsaThumbprint(keyObject),
   });
 }

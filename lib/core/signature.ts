@@ -2,7 +2,6 @@ import { constants, verify } from 'node:crypto';
 import { SignatureInvalidError, SignatureMissingError } from './errors';
 import type { VerificationKey } from './public-keys';
 
-const SHA256_BYTES = 32;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
@@ -41,7 +40,7 @@ export function verifyPss(key: VerificationKey, data: Uint8Array, signature: Uin
       {
         key: key.keyObject,
         padding: constants.RSA_PKCS1_PSS_PADDING,
-        saltLength: maxSaltLength(key),
+        saltLength: key.saltLength,
       },
       signature,
     );
@@ -49,15 +48,6 @@ export function verifyPss(key: VerificationKey, data: Uint8Array, signature: Uin
     // OpenSSL reports some malformed encodings as errors rather than a false result.
     return false;
   }
-}
-
-/**
- * RFC 8017 §9.1.1: the maximum salt is `emLen − hLen − 2` with `emLen = ⌈(modBits − 1) / 8⌉`,
- * which is the signature length except for a modulus of 8k + 1 bits, one byte shorter.
- */
-function maxSaltLength(key: VerificationKey): number {
-  const bits = key.keyObject.asymmetricKeyDetails?.modulusLength ?? key.signatureBytes * 8;
-  return Math.ceil((bits - 1) / 8) - SHA256_BYTES - 2;
 }
 
 // The key list is fixed at setup, so its longest base64 signature length is worked out once.
