@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const autocannon = require('autocannon');
+const { wrk, wrkAvailable } = require('./wrk');
 
 const ROOT = path.join(__dirname, '..');
 const SERVER = path.join(ROOT, '__tests__', 'support', 'servers', 'dedup-bench-server.js');
@@ -50,29 +51,44 @@ function startServer(config) {
   });
 }
 
-function load(port, pathName, seconds, connections) {
+// Every request carries a fresh task_id: with wrk (when installed, see bench/wrk.js) from a
+// counter in its script, with autocannon from setupRequest.
+async function load(port, pathName, seconds, connections) {
   const session = randomUUID();
+  const headers = {
+    'content-type': 'application/json',
+    authorization: 'Basic ' + Buffer.from(BASIC_TOKEN).toString('base64'),
+  };
+  const body = (n) => `{"session_id":"${session}","task_id":"t-${n}","topic":"task_completion"}`;
+  if (wrkAvailable()) {
+    const result = await wrk({
+      port,
+      path: pathName,
+      headers,
+      template: body('%d'),
+      seconds,
+      connections,
+    });
+    return { rps: result.rps, non2xx: result.non2xx, errors: result.errors };
+  }
   let sequence = 0;
-  return autocannon({
+  const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
     duration: seconds,
-    headers: {
-      'content-type': 'application/json',
-      authorization: 'Basic ' + Buffer.from(BASIC_TOKEN).toString('base64'),
-    },
+    headers,
     requests: [
       {
         method: 'POST',
         path: pathName,
         setupRequest: (request) => {
-          sequence++;
-          request.body = `{"session_id":"${session}","task_id":"t-${sequence}","topic":"task_completion"}`;
+          request.body = body(++sequence);
           return request;
         },
       },
     ],
   });
+  return { rps: result.requests.mean, non2xx: result.non2xx, errors: result.errors };
 }
 
 function median(values) {
@@ -120,7 +136,7 @@ async function run(ctx = {}) {
             `deduplicate bench: ${side} answered ${result.non2xx} non-2xx, ${result.errors} errors`,
           );
         }
-        rps[side] = result.requests.mean;
+        rps[side] = result.rps;
       }
       ratios.push(rps['/dedup'] / rps['/plain']);
       log(

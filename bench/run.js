@@ -16,6 +16,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const autocannon = require('autocannon');
+const { wrk, wrkAvailable } = require('./wrk');
 
 const ROOT = path.join(__dirname, '..');
 const SERVER = path.join(__dirname, 'servers', 'server.js');
@@ -24,6 +25,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS || 7);
 const SECONDS = Number(process.env.BENCH_SECONDS || 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 16);
 const MEMORY_REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS || 200_000);
+const LOADER = wrkAvailable() ? 'wrk' : 'autocannon';
 const BASIC = 'Basic ' + Buffer.from('bench:notify').toString('base64');
 const log = (line) => console.log(line);
 
@@ -99,45 +101,61 @@ function startServer(kind, { exposeGc = false } = {}) {
 
 /**
  * Loads one server for `seconds` (or `amount` requests, bounded by a time limit), and
- * checks that every answer was a 2xx.
+ * checks that every answer was a 2xx. Time-bounded loads use wrk when it is installed
+ * (see bench/wrk.js); amount-bounded ones, autocannon.
  */
 async function load(server, { body, headers = {}, seconds = SECONDS, amount }) {
-  const options = {
-    url: `http://127.0.0.1:${server.port}/hook`,
-    method: 'POST',
-    connections: CONNECTIONS,
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-  };
-  if (amount) Object.assign(options, { amount, timeout: 10 });
-  else options.duration = seconds;
-  const instance = autocannon(options);
-  // Every loop is bounded in time: an amount-bounded run stops after 3 minutes at most.
-  const guard = amount ? setTimeout(() => instance.stop(), 180_000) : undefined;
-  const result = await instance;
-  clearTimeout(guard);
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(
-      `${server.kind}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
-    );
+  headers = { 'content-type': 'application/json', ...headers };
+  let result;
+  if (!amount && LOADER === 'wrk') {
+    result = await wrk({ port: server.port, headers, body, seconds, connections: CONNECTIONS });
+  } else {
+    const options = {
+      url: `http://127.0.0.1:${server.port}/hook`,
+      method: 'POST',
+      connections: CONNECTIONS,
+      headers,
+      body,
+    };
+    if (amount) Object.assign(options, { amount, timeout: 10 });
+    else options.duration = seconds;
+    const instance = autocannon(options);
+    // Every loop is bounded in time: an amount-bounded run stops after 3 minutes at most.
+    const guard = amount ? setTimeout(() => instance.stop(), 180_000) : undefined;
+    const done = await instance;
+    clearTimeout(guard);
+    result = {
+      rps: done.requests.mean,
+      p99: done.latency.p99,
+      total: done.requests.total,
+      non2xx: done.non2xx,
+      errors: done.errors + done.timeouts,
+    };
   }
-  return { rps: result.requests.mean, p99: result.latency.p99, total: result.requests.total };
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${server.kind}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  }
+  return { rps: result.rps, p99: result.p99, total: result.total };
 }
 
-/** A/B over `ROUNDS` rounds, alternating which side goes first. */
+/**
+ * A/B over `ROUNDS` rounds. Each round loads both servers at the same time, for the same
+ * seconds, each from its own load generator, so that whatever the machine does meanwhile
+ * (its speed drifts by tens of percent from second to second on shared cores) falls on both
+ * alike; which one is started first alternates. Rounds' ratios: `a` over `b`.
+ */
 async function alternateHttp(label, a, b, request) {
-  await load(a, { ...request, seconds: 1 });
-  await load(b, { ...request, seconds: 1 });
+  await Promise.all([load(a, { ...request, seconds: 1 }), load(b, { ...request, seconds: 1 })]);
   const rounds = [];
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? [a, b] : [b, a];
-    const got = {};
-    for (const server of order) got[server.kind] = await load(server, request);
+    const results = await Promise.all(order.map((server) => load(server, request)));
+    const got = Object.fromEntries(order.map((server, i) => [server.kind, results[i]]));
     const [pa, pb] = [got[a.kind], got[b.kind]];
     rounds.push({ throughput: pa.rps / pb.rps, p99: pa.p99 / Math.max(pb.p99, 0.001) });
     log(
-      `  ${label} round ${round + 1}: ${a.kind} ${Math.round(pa.rps)} req/s p99 ${pa.p99} ms, ` +
-        `${b.kind} ${Math.round(pb.rps)} req/s p99 ${pb.p99} ms`,
+      `  ${label} round ${round + 1}: ${a.kind} ${Math.round(pa.rps)} req/s p99 ${pa.p99.toFixed(2)} ms, ` +
+        `${b.kind} ${Math.round(pb.rps)} req/s p99 ${pb.p99.toFixed(2)} ms`,
     );
   }
   return rounds;

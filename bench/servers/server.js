@@ -78,6 +78,10 @@ server.listen(0, '127.0.0.1', () => {
   process.send({ type: 'listening', port: server.address().port, pid: process.pid });
 });
 process.on('message', (message) => {
+  if (message && message.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send({ type: 'cpu', micros: user + system });
+  }
   if (message && message.type === 'rss') {
     if (typeof globalThis.gc === 'function') globalThis.gc();
     process.send({ type: 'rss', rss: process.memoryUsage().rss });
