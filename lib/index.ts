@@ -83,7 +83,7 @@ export {
 export type { SettleFailure } from './core/claim-protocol';
 export { MemoryStore, DEFAULT_MEMORY_STORE_MAX_ENTRIES } from './core/memory-store';
 export type { MemoryStoreOptions } from './core/memory-store';
-export { RedisStore, DEFAULT_REDIS_PREFIX } from './core/redis-store';
+export { RedisStore, DEFAULT_REDIS_PREFIX, MAX_REDIS_BATCH } from './core/redis-store';
 export type { RedisClientLike, RedisStoreOptions } from './core/redis-store';
 export { deduplicate } from './express/deduplicate';
 export type { DeduplicateOptions } from './express/deduplicate';

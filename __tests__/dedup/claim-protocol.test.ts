@@ -146,46 +146,53 @@ describe('ClaimProtocol', () => {
 });
 
 describe('RedisStore with fake clients', () => {
-  test('recognises an ioredis client and calls it with positional arguments', async () => {
+  // A client whose eval records its arguments and answers each operation with `answer`.
+  function fake(answer: number, extra: Record<string, unknown> = {}) {
     const calls: unknown[][] = [];
     const client = {
-      status: 'ready',
-      set: async (...args: unknown[]) => (calls.push(['set', ...args]), 'OK'),
-      eval: async (...args: unknown[]) => (calls.push(['eval', ...args]), 1),
+      ...extra,
+      eval: async (...args: unknown[]) => {
+        calls.push(args);
+        const last = args.at(-1) as { keys?: unknown[] } | unknown;
+        const count =
+          typeof args[1] === 'number' ? args[1] : (last as { keys: unknown[] }).keys.length;
+        return Array.from({ length: count }, () => answer);
+      },
     };
-    const store = new RedisStore({ client, prefix: 'p:' });
-    expect(await store.claim('k', 't', 1000)).toEqual({ state: 'claimed' });
-    expect(await store.release('k', 't')).toBe(true);
-    expect(calls[0]).toEqual(['set', 'p:k', 'c:t', 'PX', 1000, 'NX']);
-    expect(calls[1]).toEqual(['eval', expect.any(String), 1, 'p:k', 'c:t']);
-  });
+    return { client, calls };
+  }
 
-  test('calls a redis client with option objects', async () => {
-    const calls: unknown[][] = [];
-    const client = {
-      set: async (...args: unknown[]) => (calls.push(['set', ...args]), 'OK'),
-      eval: async (...args: unknown[]) => (calls.push(['eval', ...args]), 0),
-    };
-    const store = new RedisStore({ client });
-    await store.claim('k', 't', 1000);
-    expect(await store.complete('k', 't', 2000)).toBe(false);
-    expect(calls[0]).toEqual(['set', 'yoti:dedup:k', 'c:t', { NX: true, PX: 1000 }]);
-    expect(calls[1]).toEqual([
-      'eval',
-      expect.any(String),
-      { keys: ['yoti:dedup:k'], arguments: ['c:t', 'd', '2000'] },
+  test('recognises an ioredis client and calls it with positional arguments', async () => {
+    const { client, calls } = fake(-1, { status: 'ready' });
+    const store = new RedisStore({ client, prefix: 'p:' });
+    const [claimed, released] = await Promise.all([
+      store.claim('k', 't', 1000),
+      store.release('j', 'u'),
+    ]);
+    expect(claimed).toEqual({ state: 'claimed' });
+    expect(released).toBe(false);
+    expect(calls).toEqual([
+      [expect.any(String), 2, 'p:k', 'p:j', 'c', 'c:t', '1000', 'r', 'c:u', '0'],
     ]);
   });
 
-  test('a key that keeps vanishing between SET NX and inspection counts as in progress', async () => {
-    let sets = 0;
-    const client = {
-      set: async () => (sets++, null),
-      eval: async () => null,
-    };
-    expect(await new RedisStore({ client }).claim('k', 't', 1000)).toEqual({
-      state: 'in-progress',
-    });
-    expect(sets).toBe(3);
+  test('calls a redis client with option objects', async () => {
+    const { client, calls } = fake(1);
+    const store = new RedisStore({ client });
+    expect(await store.complete('k', 't', 2000)).toBe(true);
+    expect(calls).toEqual([
+      [expect.any(String), { keys: ['yoti:dedup:k'], arguments: ['d', 'c:t', '2000'] }],
+    ]);
+  });
+
+  test.each<[number, unknown]>([
+    [-1, { state: 'claimed' }],
+    [-2, { state: 'done' }],
+    [1234, { state: 'in-progress', expiresInMs: 1234 }],
+    [0, { state: 'in-progress' }],
+  ])('a claim answered %p is %p', async (answer, result) => {
+    expect(await new RedisStore({ client: fake(answer).client }).claim('k', 't', 1000)).toEqual(
+      result,
+    );
   });
 });

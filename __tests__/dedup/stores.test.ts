@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { MemoryStore, RedisStore } from '../../lib';
-import type { DeduplicationStore } from '../../lib';
+import { MAX_REDIS_BATCH, MemoryStore, RedisStore } from '../../lib';
+import type { DeduplicationStore, RedisClientLike } from '../../lib';
 import { connectIoredis, connectNodeRedis, describeWithRedis, uniquePrefix } from './redis-env';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -195,11 +195,117 @@ describeWithRedis('RedisStore on a real Redis', () => {
     }
   });
 
+  test('a key held without an expiry counts as in progress, never as claimed', async () => {
+    const client = await connectNodeRedis();
+    try {
+      const prefix = uniquePrefix('persist');
+      await client.set(prefix + 'k', 'c:someone');
+      const store = new RedisStore({ client, prefix });
+      expect(await store.claim('k', 't', LONG)).toEqual({ state: 'in-progress' });
+      expect(await client.get(prefix + 'k')).toBe('c:someone');
+    } finally {
+      await client.quit();
+    }
+  });
+
   test('a claim fails (rejects) while the client is disconnected', async () => {
     const client = await connectNodeRedis();
     const store = new RedisStore({ client, prefix: uniquePrefix('closed') });
     await client.quit();
     await expect(store.claim('k', 't', LONG)).rejects.toThrow();
+  });
+});
+
+describeWithRedis('RedisStore batching on a real Redis', () => {
+  type Client = Awaited<ReturnType<typeof connectNodeRedis>>;
+  let client: Client;
+  let calls: number;
+  beforeAll(async () => {
+    client = await connectNodeRedis();
+  });
+  afterAll(() => client.quit());
+  // The same client, counting its eval calls.
+  const counted = () => {
+    calls = 0;
+    return {
+      eval: (...args: unknown[]) => {
+        calls++;
+        return (client.eval as (...a: unknown[]) => Promise<unknown>)(...args);
+      },
+    } as unknown as RedisClientLike;
+  };
+
+  test('operations made in one turn of the event loop share one script call, in order', async () => {
+    const store = new RedisStore({ client: counted(), prefix: uniquePrefix('batch') });
+    expect(store.batch).toBe(true);
+    const [first, second, completed, third] = await Promise.all([
+      store.claim('a', 't1', LONG),
+      store.claim('a', 't2', LONG),
+      store.complete('a', 't1', LONG),
+      store.claim('a', 't3', LONG),
+    ]);
+    expect(calls).toBe(1);
+    expect(first).toEqual({ state: 'claimed' });
+    expect(second.state).toBe('in-progress');
+    expect(completed).toBe(true);
+    expect(third).toEqual({ state: 'done' });
+  });
+
+  test(`a queue longer than ${MAX_REDIS_BATCH} is split into calls of at most that many`, async () => {
+    const store = new RedisStore({ client: counted(), prefix: uniquePrefix('split') });
+    const results = await Promise.all(
+      Array.from({ length: 2 * MAX_REDIS_BATCH + 5 }, (_unused, i) =>
+        store.claim(`k${i}`, 't', LONG),
+      ),
+    );
+    expect(calls).toBe(3);
+    expect(results.every((r) => r.state === 'claimed')).toBe(true);
+  });
+
+  test('batch: false sends each operation on its own', async () => {
+    const store = new RedisStore({
+      client: counted(),
+      prefix: uniquePrefix('single'),
+      batch: false,
+    });
+    const results = await Promise.all([store.claim('a', 't1', LONG), store.claim('b', 't1', LONG)]);
+    expect(calls).toBe(2);
+    expect(results).toEqual([{ state: 'claimed' }, { state: 'claimed' }]);
+  });
+
+  test('an operation Redis refuses fails alone; the rest of its batch goes through', async () => {
+    const prefix = uniquePrefix('refused');
+    await client.rPush(prefix + 'list', 'not a record');
+    const store = new RedisStore({ client: counted(), prefix });
+    const [bad, good] = await Promise.allSettled([
+      store.claim('list', 't', LONG),
+      store.claim('free', 't', LONG),
+    ]);
+    expect(calls).toBe(1);
+    expect(bad.status).toBe('rejected');
+    expect(String((bad as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
+    expect(good).toEqual({ status: 'fulfilled', value: { state: 'claimed' } });
+  });
+});
+
+describe('RedisStore with a client that misbehaves', () => {
+  test.each<[string, () => unknown]>([
+    [
+      'an eval that throws',
+      () => {
+        throw new Error('boom');
+      },
+    ],
+    ['an eval that rejects', () => Promise.reject(new Error('boom'))],
+    ['a reply that is not a list', () => Promise.resolve('OK')],
+    ['a reply of the wrong length', () => Promise.resolve([])],
+  ])('%s rejects every operation of the batch', async (_what, evaluate) => {
+    const store = new RedisStore({ client: { eval: evaluate } as unknown as RedisClientLike });
+    const results = await Promise.allSettled([
+      store.claim('a', 't', LONG),
+      store.complete('b', 't', LONG),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 });
 
@@ -240,6 +346,32 @@ describe('RedisStore options', () => {
     ['a non-string prefix', { client: { set: async () => 'OK', eval: async () => 0 }, prefix: 1 }],
   ])('%s is a TypeError', (_what, options) => {
     expect(() => new RedisStore(options as never)).toThrow(TypeError);
+  });
+
+  const evaluate = async () => [];
+  test.each<[string, Record<string, unknown>, boolean]>([
+    ['a plain client', { eval: evaluate }, true],
+    ['an ioredis Cluster', { eval: evaluate, isCluster: true }, false],
+    ['a redis cluster (createCluster)', { eval: evaluate, masters: [] }, false],
+    [
+      'a cluster with batch: true (hash-tagged prefix)',
+      { eval: evaluate, isCluster: true, batch: true },
+      true,
+    ],
+    ['a plain client with batch: false', { eval: evaluate, batch: false }, false],
+  ])('batching for %s: %p', (_what, client, batch) => {
+    const { batch: option, ...rest } = client;
+    const store = new RedisStore({
+      client: rest as unknown as RedisClientLike,
+      ...(option === undefined ? {} : { batch: option as boolean }),
+    });
+    expect(store.batch).toBe(batch);
+  });
+
+  test('a non-boolean batch is a TypeError', () => {
+    expect(() => new RedisStore({ client: { eval: evaluate }, batch: 'yes' as never })).toThrow(
+      /batch must be a boolean/,
+    );
   });
 
   test('the package entry point loads no Redis client module', () => {

@@ -2,12 +2,11 @@ import type { ClaimResult, DeduplicationStore } from './deduplication-store';
 
 /**
  * The part of a Redis client that {@link RedisStore} uses: a connected client of the `redis`
- * package (v4 and later: `set(key, value, { NX, PX })`, `eval(script, { keys, arguments })`)
- * or of `ioredis` (`set(key, value, 'PX', ms, 'NX')`, `eval(script, numKeys, ...args)`).
- * Typed loosely on purpose: this package never imports either client.
+ * package (v4 and later: `eval(script, { keys, arguments })`) or of `ioredis`
+ * (`eval(script, numKeys, ...keysAndArgs)`). Typed loosely on purpose: this package never
+ * imports either client.
  */
 export interface RedisClientLike {
-  set(...args: never[]): PromiseLike<unknown>;
   eval(...args: never[]): PromiseLike<unknown>;
 }
 
@@ -22,44 +21,71 @@ export interface RedisStoreOptions {
   client: RedisClientLike;
   /** Prepended to every key (default `'yoti:dedup:'`), to share a database safely. */
   prefix?: string;
+  /**
+   * Send the operations made during one turn of the event loop as one script call (default
+   * `true`, except for Redis Cluster clients). A batch touches many keys at once, so on a
+   * cluster it needs every key in one slot: a prefix with a hash tag, such as `'{yoti}:'`.
+   */
+  batch?: boolean;
 }
 
 /** Default {@link RedisStoreOptions.prefix}. */
 export const DEFAULT_REDIS_PREFIX = 'yoti:dedup:';
 
+/** Most operations sent in one script call; a fuller queue is split. */
+export const MAX_REDIS_BATCH = 128;
+
 // A record's value: `c:<token>` while claimed, `d` once done. Expiry is Redis's own PX.
 const CLAIMED = 'c:';
-const DONE = 'd';
 
-// What holds a key that SET NX refused, with the time left on it, read atomically.
-const INSPECT = `local v = redis.call('GET', KEYS[1])
-if not v then return false end
-return {v, redis.call('PTTL', KEYS[1])}`;
-
-// Fenced by the claim's value: a claim whose lease ended, perhaps re-claimed by another
-// instance since, is left alone.
-const COMPLETE = `if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+// One script runs a batch of operations, in order and atomically: KEYS[i] is the i-th
+// operation's key and ARGV[3i-2], ARGV[3i-1], ARGV[3i] its kind (`c` claim, `d` complete,
+// `r` release), claim value and milliseconds. A claim is SET NX PX; when refused, what holds
+// the key is read in the same step, so it cannot vanish in between. Completion and release
+// are fenced by the claim's value: a claim whose lease ended, perhaps re-claimed by another
+// instance since, is left alone. Answers, one per operation: claim -1 claimed, -2 done,
+// otherwise the lease's milliseconds left (PTTL, 0 when the key has no expiry); complete and release 1 or 0; an operation
+// that Redis refused answers its error message, and the others still run.
+const OPERATIONS = `local function run(op, key, value, ms)
+  if op == 'c' then
+    if redis.call('SET', key, value, 'NX', 'PX', ms) then return -1 end
+    if redis.call('GET', key) == 'd' then return -2 end
+    local left = redis.call('PTTL', key)
+    if left > 0 then return left end
+    return 0
+  end
+  if redis.call('GET', key) ~= value then return 0 end
+  if op == 'd' then redis.call('SET', key, 'd', 'PX', ms) else redis.call('DEL', key) end
   return 1
 end
-return 0`;
-
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local ok, answer = pcall(run, ARGV[3 * i - 2], key, ARGV[3 * i - 1], ARGV[3 * i])
+  if ok then out[i] = answer
+  elseif type(answer) == 'table' and answer.err then out[i] = answer.err
+  else out[i] = tostring(answer) end
 end
-return 0`;
+return out`;
 
-// SET NX can fail and the key vanish (released, expired) before it is inspected: claim again.
-const CLAIM_ATTEMPTS = 3;
+type Kind = 'c' | 'd' | 'r';
+type Eval = (keys: string[], args: string[]) => PromiseLike<unknown>;
 
-type Eval = (script: string, keys: string[], args: string[]) => PromiseLike<unknown>;
-type SetNxPx = (key: string, value: string, ms: number) => PromiseLike<unknown>;
+interface Operation {
+  readonly key: string;
+  readonly kind: Kind;
+  readonly value: string;
+  readonly ms: string;
+  readonly resolve: (answer: number) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 /**
- * A {@link DeduplicationStore} in Redis, shared by every instance of the app. A claim is one
- * atomic `SET key value NX PX lease`; completion and release are Lua scripts that act only
- * while the key still holds this claim's random token (fencing); records expire with Redis's
- * own TTL (the lease, then the retention period).
+ * A {@link DeduplicationStore} in Redis, shared by every instance of the app. A claim is an
+ * atomic `SET key value NX PX lease`; completion and release act only while the key still
+ * holds this claim's random token (fencing); records expire with Redis's own TTL (the lease,
+ * then the retention period). Every operation runs in one Lua script, and the operations made
+ * during one turn of the event loop (up to {@link MAX_REDIS_BATCH}) share one script call, so
+ * that under load a request costs a fraction of a round trip instead of two.
  *
  * The client is duck-typed: pass a connected client of `redis` (v4+) or `ioredis`; this
  * package never imports either. So that a Redis outage answers `STORE_UNAVAILABLE` at once
@@ -67,7 +93,7 @@ type SetNxPx = (key: string, value: string, ms: number) => PromiseLike<unknown>;
  * `enableOfflineQueue: false` (`ioredis`); otherwise `deduplicate()`'s `storeTimeoutMs` bounds
  * the wait.
  *
- * @throws {TypeError} when `client` lacks `set`/`eval`, or `prefix` is not a string.
+ * @throws {TypeError} when `client` lacks `eval`, or `prefix` or `batch` has the wrong type.
  * @example
  * import { createClient } from 'redis';
  * const client = await createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true }).connect();
@@ -78,65 +104,97 @@ type SetNxPx = (key: string, value: string, ms: number) => PromiseLike<unknown>;
 export class RedisStore implements DeduplicationStore {
   /** The key prefix in use. */
   readonly prefix: string;
-  readonly #setNxPx: SetNxPx;
+  /** Whether operations made in one turn of the event loop share one script call. */
+  readonly batch: boolean;
   readonly #eval: Eval;
+  #queue: Operation[] = [];
 
   constructor(options: RedisStoreOptions) {
     const client = (options ?? {}).client as unknown as Record<string, unknown> | undefined;
-    if (
-      client === null ||
-      typeof client !== 'object' ||
-      typeof client.set !== 'function' ||
-      typeof client.eval !== 'function'
-    ) {
+    if (client === null || typeof client !== 'object' || typeof client.eval !== 'function') {
       throw new TypeError(
         'RedisStore: client must be a connected client of the redis (v4+) or ioredis package',
       );
     }
     const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     if (typeof prefix !== 'string') throw new TypeError('RedisStore: prefix must be a string');
+    const batch = options.batch ?? !isCluster(client);
+    if (typeof batch !== 'boolean') throw new TypeError('RedisStore: batch must be a boolean');
     this.prefix = prefix;
-    const set = client.set as (...args: unknown[]) => PromiseLike<unknown>;
+    this.batch = batch;
     const evaluate = client.eval as (...args: unknown[]) => PromiseLike<unknown>;
-    if (isIoredis(client)) {
-      this.#setNxPx = (key, value, ms) => set.call(client, key, value, 'PX', ms, 'NX');
-      this.#eval = (script, keys, args) =>
-        evaluate.call(client, script, keys.length, ...keys, ...args);
-    } else {
-      this.#setNxPx = (key, value, ms) => set.call(client, key, value, { NX: true, PX: ms });
-      this.#eval = (script, keys, args) => evaluate.call(client, script, { keys, arguments: args });
-    }
+    this.#eval = isIoredis(client)
+      ? (keys, args) => evaluate.call(client, OPERATIONS, keys.length, ...keys, ...args)
+      : (keys, args) => evaluate.call(client, OPERATIONS, { keys, arguments: args });
   }
 
   /** {@inheritDoc DeduplicationStore.claim} */
   async claim(key: string, token: string, leaseMs: number): Promise<ClaimResult> {
-    const redisKey = this.prefix + key;
-    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-      if ((await this.#setNxPx(redisKey, CLAIMED + token, leaseMs)) === 'OK') {
-        return { state: 'claimed' };
-      }
-      const found = await this.#eval(INSPECT, [redisKey], []);
-      if (!Array.isArray(found)) continue;
-      if (String(found[0]) === DONE) return { state: 'done' };
-      const left = Number(found[1]);
-      return left > 0 ? { state: 'in-progress', expiresInMs: left } : { state: 'in-progress' };
-    }
-    return { state: 'in-progress' };
+    const answer = await this.#run(key, 'c', CLAIMED + token, leaseMs);
+    if (answer === -1) return { state: 'claimed' };
+    if (answer === -2) return { state: 'done' };
+    return answer > 0 ? { state: 'in-progress', expiresInMs: answer } : { state: 'in-progress' };
   }
 
   /** {@inheritDoc DeduplicationStore.complete} */
   async complete(key: string, token: string, retentionMs: number): Promise<boolean> {
-    const done = await this.#eval(
-      COMPLETE,
-      [this.prefix + key],
-      [CLAIMED + token, DONE, String(retentionMs)],
-    );
-    return Number(done) === 1;
+    return (await this.#run(key, 'd', CLAIMED + token, retentionMs)) === 1;
   }
 
   /** {@inheritDoc DeduplicationStore.release} */
   async release(key: string, token: string): Promise<boolean> {
-    return Number(await this.#eval(RELEASE, [this.prefix + key], [CLAIMED + token])) === 1;
+    return (await this.#run(key, 'r', CLAIMED + token, 0)) === 1;
+  }
+
+  #run(key: string, kind: Kind, value: string, ms: number): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const operation = { key: this.prefix + key, kind, value, ms: String(ms), resolve, reject };
+      if (!this.batch) return this.#send([operation]);
+      if (this.#queue.push(operation) === 1) setImmediate(this.#flush);
+      else if (this.#queue.length === MAX_REDIS_BATCH) this.#flush();
+    });
+  }
+
+  // Sends what is queued. When a full queue was sent early, the setImmediate scheduled for it
+  // finds what came after (or nothing).
+  readonly #flush = (): void => {
+    const operations = this.#queue;
+    if (operations.length === 0) return;
+    this.#queue = [];
+    this.#send(operations);
+  };
+
+  #send(operations: readonly Operation[]): void {
+    const keys: string[] = [];
+    const args: string[] = [];
+    for (const { key, kind, value, ms } of operations) {
+      keys.push(key);
+      args.push(kind, value, ms);
+    }
+    let reply: PromiseLike<unknown>;
+    try {
+      reply = this.#eval(keys, args);
+    } catch (error) {
+      for (const operation of operations) operation.reject(error);
+      return;
+    }
+    Promise.resolve(reply).then(
+      (answers) => {
+        if (!Array.isArray(answers) || answers.length !== operations.length) {
+          const error = new Error('RedisStore: unexpected reply from Redis');
+          for (const operation of operations) operation.reject(error);
+          return;
+        }
+        for (let i = 0; i < operations.length; i++) {
+          const answer: unknown = answers[i];
+          if (typeof answer === 'number') operations[i]!.resolve(answer);
+          else operations[i]!.reject(new Error(`Redis refused the operation: ${String(answer)}`));
+        }
+      },
+      (error: unknown) => {
+        for (const operation of operations) operation.reject(error);
+      },
+    );
   }
 }
 
@@ -144,4 +202,9 @@ export class RedisStore implements DeduplicationStore {
 // package's clients have neither.
 function isIoredis(client: Record<string, unknown>): boolean {
   return typeof client.defineCommand === 'function' || typeof client.status === 'string';
+}
+
+// An ioredis Cluster says so; a `redis` package cluster (createCluster) has masters and slots.
+function isCluster(client: Record<string, unknown>): boolean {
+  return client.isCluster === true || Array.isArray(client.masters);
 }
