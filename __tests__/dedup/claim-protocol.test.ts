@@ -59,6 +59,31 @@ describe('ClaimProtocol', () => {
     expect((await protocol(store).begin('k')).state).toBe('done');
   });
 
+  test('every claim carries its own token, and settling uses that token', async () => {
+    const store = new MemoryStore();
+    const claim = jest.spyOn(store, 'claim');
+    const complete = jest.spyOn(store, 'complete');
+    const claims = await Promise.all(
+      Array.from({ length: 500 }, (_u, i) => protocol(store).begin(`k${i}`)),
+    );
+    const tokens = claim.mock.calls.map(([, token]) => token);
+    expect(new Set(tokens).size).toBe(500);
+    // A random part long enough not to be guessed or shared by another process.
+    expect(tokens.every((token) => /^[\w-]{22}\.[0-9a-z]+$/.test(token))).toBe(true);
+    const first = claims[0]!;
+    if (first.state !== 'claimed') throw new Error('expected a claim');
+    await first.settle(true);
+    expect(complete).toHaveBeenCalledWith('k0', tokens[0], expect.any(Number));
+  });
+
+  test('a store whose claim throws at once is unavailable, not a crash', async () => {
+    const store = new MemoryStore();
+    jest.spyOn(store, 'claim').mockImplementation(() => {
+      throw new Error('down');
+    });
+    await expect(protocol(store).begin('k')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+  });
+
   test('Retry-After falls back to retryAfterSeconds when the store does not know the lease', async () => {
     const store: DeduplicationStore = {
       claim: async () => ({ state: 'in-progress' }),

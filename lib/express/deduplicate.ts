@@ -120,7 +120,7 @@ export function deduplicate(options: DeduplicateOptions): RequestHandler {
     protocol
       .begin(key)
       .then(
-        async (outcome) => {
+        (outcome) => {
           if (outcome.state === 'claimed') {
             req.duplicate = false;
             recordOutcomeOnEnd(res, outcome.settle);
@@ -128,8 +128,7 @@ export function deduplicate(options: DeduplicateOptions): RequestHandler {
           }
           if (outcome.state === 'in-progress') return next(outcome.error);
           req.duplicate = true;
-          if (onDuplicate !== undefined) await onDuplicate(req, key);
-          if (!res.headersSent) res.status(200).end();
+          return answerDuplicate(req, res, key as string);
         },
         (error: unknown) => {
           if (onStoreError === 'reject') return next(error);
@@ -139,6 +138,11 @@ export function deduplicate(options: DeduplicateOptions): RequestHandler {
       )
       .catch(next);
   };
+
+  async function answerDuplicate(req: Request, res: Response, key: string): Promise<void> {
+    if (onDuplicate !== undefined) await onDuplicate(req, key);
+    if (!res.headersSent) res.status(200).end();
+  }
 }
 
 /**
