@@ -48,6 +48,23 @@ export interface VerifiedAgeVerification {
   readonly canonicalization: CanonicalizationName | 'custom';
 }
 
+/** How a notification verified: which key, and which canonicalization. */
+export interface SignatureMatch {
+  /** Index, in the configured list, of the key that verified. */
+  readonly keyIndex: number;
+  /** RFC 7638 thumbprint (SHA-256, base64url) of the key that verified. */
+  readonly keyThumbprint: string;
+  /** The canonicalization that verified. */
+  readonly canonicalization: CanonicalizationName | 'custom';
+}
+
+/** What {@link compileSignatureVerifier}'s verifier returns. */
+export interface VerifiedParts {
+  readonly notification: AgeVerificationNotification;
+  /** Frozen, and shared by every notification that verified the same way. */
+  readonly signature: SignatureMatch;
+}
+
 /**
  * Builds a verifier of age verification notifications: keys are imported and options
  * checked once, here. The verifier takes the exact request bytes and returns the
@@ -62,6 +79,29 @@ export function createSignatureVerifier(
   options: SignatureVerifierOptions = {},
   where = 'verifySignature',
 ): (body: Uint8Array) => VerifiedAgeVerification {
+  const verify = compileSignatureVerifier(options, where);
+  return function verifyAgeVerificationNotification(body) {
+    const { notification, signature } = verify(body);
+    return Object.freeze({
+      notification,
+      keyIndex: signature.keyIndex,
+      keyThumbprint: signature.keyThumbprint,
+      canonicalization: signature.canonicalization,
+    });
+  };
+}
+
+/**
+ * {@link createSignatureVerifier}'s work, with how the notification verified as one frozen
+ * object made at setup for each key and canonicalization (what `verifySignature()` puts on
+ * `req.notificationSignature`), instead of a new result object per notification.
+ *
+ * @throws {TypeError} at setup, as {@link createSignatureVerifier}.
+ */
+export function compileSignatureVerifier(
+  options: SignatureVerifierOptions = {},
+  where = 'verifySignature',
+): (body: Uint8Array) => VerifiedParts {
   const keys = importVerificationKeys(options.publicKey ?? YOTI_AGE_VERIFICATION_PUBLIC_KEY, where);
   const canonicalizations: readonly CompiledCanonicalization[] = compileCanonicalizations(
     options.canonicalization,
@@ -75,8 +115,14 @@ export function createSignatureVerifier(
   if (typeof now !== 'function') {
     throw new TypeError(`${where}: now must be a function returning epoch milliseconds`);
   }
+  // matches[c][k]: verified by key k under canonicalization c.
+  const matches: readonly (readonly SignatureMatch[])[] = canonicalizations.map((c) =>
+    keys.map((key, keyIndex) =>
+      Object.freeze({ keyIndex, keyThumbprint: key.thumbprint, canonicalization: c.name }),
+    ),
+  );
 
-  return function verifyAgeVerificationNotification(body) {
+  return function verifyAgeVerificationParts(body) {
     const payload = requireObject(parseJson(body));
     const signature = decodeSignature(
       Object.hasOwn(payload, 'signature') ? payload.signature : undefined,
@@ -93,27 +139,15 @@ export function createSignatureVerifier(
         );
       }
     }
-    return Object.freeze({
-      notification,
-      keyIndex: match.keyIndex,
-      keyThumbprint: match.keyThumbprint,
-      canonicalization: match.canonicalization,
-    });
+    return { notification, signature: match };
   };
 
-  function findVerifyingKey(payload: Record<string, unknown>, signature: Buffer) {
-    for (const canonicalization of canonicalizations) {
-      const data = signedBytes(canonicalization, payload);
+  function findVerifyingKey(payload: Record<string, unknown>, signature: Buffer): SignatureMatch {
+    for (let c = 0; c < canonicalizations.length; c++) {
+      const data = signedBytes(canonicalizations[c]!, payload);
       if (data === undefined) continue;
       for (let keyIndex = 0; keyIndex < keys.length; keyIndex++) {
-        const key = keys[keyIndex]!;
-        if (verifyPss(key, data, signature)) {
-          return {
-            keyIndex,
-            keyThumbprint: key.thumbprint,
-            canonicalization: canonicalization.name,
-          };
-        }
+        if (verifyPss(keys[keyIndex]!, data, signature)) return matches[c]![keyIndex]!;
       }
     }
     throw new SignatureInvalidError();

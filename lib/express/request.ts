@@ -2,7 +2,7 @@
 import type { Request, Response } from 'express';
 import type { JWTPayload } from 'jose';
 import type { AuthScheme } from '../core/auth';
-import type { CanonicalizationName } from '../core/canonical-string';
+import type { SignatureMatch } from '../core/age-verification';
 import type { Notification } from '../core/notification';
 
 /** What `authHeader()` proved, on `req.notificationAuth`. Never holds the secret. */
@@ -16,14 +16,7 @@ export interface NotificationAuth {
 }
 
 /** How `verifySignature()` verified the notification, on `req.notificationSignature`. */
-export interface NotificationSignature {
-  /** Index of the key, in the configured list, that verified. */
-  readonly keyIndex: number;
-  /** RFC 7638 thumbprint (SHA-256, base64url) of that key. */
-  readonly keyThumbprint: string;
-  /** The canonicalization that verified. */
-  readonly canonicalization: CanonicalizationName | 'custom';
-}
+export type NotificationSignature = SignatureMatch;
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

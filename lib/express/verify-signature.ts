@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createSignatureVerifier } from '../core/age-verification';
+import { compileSignatureVerifier } from '../core/age-verification';
 import type { SignatureVerifierOptions } from '../core/age-verification';
 import { RawBodyUnavailableError } from '../core/errors';
 import './request';
@@ -23,7 +23,7 @@ export type VerifySignatureOptions = SignatureVerifierOptions;
  * app.post('/yoti/age', rawBody(), verifySignature(), stateRouter().on('COMPLETE', grant));
  */
 export function verifySignature(options: VerifySignatureOptions = {}): RequestHandler {
-  const verify = createSignatureVerifier(options, 'verifySignature');
+  const verify = compileSignatureVerifier(options, 'verifySignature');
   return function verifySignatureMiddleware(
     req: Request,
     _res: Response,
@@ -35,9 +35,9 @@ export function verifySignature(options: VerifySignatureOptions = {}): RequestHa
       );
     }
     try {
-      const { notification, ...how } = verify(req.rawBody);
-      req.notification = notification;
-      req.notificationSignature = Object.freeze(how);
+      const verified = verify(req.rawBody);
+      req.notification = verified.notification;
+      req.notificationSignature = verified.signature;
     } catch (error) {
       return next(error);
     }
