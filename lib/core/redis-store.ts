@@ -85,7 +85,7 @@ interface Operation {
  * holds this claim's random token (fencing); records expire with Redis's own TTL (the lease,
  * then the retention period). Every operation runs in one Lua script, and the operations made
  * during one turn of the event loop (up to {@link MAX_REDIS_BATCH}) share one script call, so
- * that under load a request costs a fraction of a round trip instead of two.
+ * that under load many notifications share each call to Redis.
  *
  * The client is duck-typed: pass a connected client of `redis` (v4+) or `ioredis`; this
  * package never imports either. So that a Redis outage answers `STORE_UNAVAILABLE` at once
