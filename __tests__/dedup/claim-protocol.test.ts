@@ -210,6 +210,16 @@ describe('RedisStore with fake clients', () => {
     ]);
   });
 
+  test("batching does not wait for faked timers (a user's test may fake them)", async () => {
+    jest.useFakeTimers();
+    try {
+      const store = new RedisStore({ client: fake(-1).client });
+      expect(await store.claim('k', 't', 1000)).toEqual({ state: 'claimed' });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test.each<[number, unknown]>([
     [-1, { state: 'claimed' }],
     [-2, { state: 'done' }],

@@ -1,3 +1,6 @@
+// From node:timers, not the global: a test that fakes the global timers must not hold back
+// every Redis operation until it advances them.
+import { setImmediate } from 'node:timers';
 import type { ClaimResult, DeduplicationStore } from './deduplication-store';
 
 /**
