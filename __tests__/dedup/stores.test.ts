@@ -217,74 +217,123 @@ describeWithRedis('RedisStore on a real Redis', () => {
 });
 
 describeWithRedis('RedisStore batching on a real Redis', () => {
-  type Client = Awaited<ReturnType<typeof connectNodeRedis>>;
-  let client: Client;
-  let calls: number;
-  beforeAll(async () => {
-    client = await connectNodeRedis();
-  });
-  afterAll(() => client.quit());
-  // The same client, counting its eval calls.
-  const counted = () => {
-    calls = 0;
-    return {
-      eval: (...args: unknown[]) => {
-        calls++;
-        return (client.eval as (...a: unknown[]) => Promise<unknown>)(...args);
+  // Each client, seen through a proxy that records how many operations (keys) each eval
+  // call carries; everything else, `status` included, is the client's own.
+  interface Under {
+    client: RedisClientLike;
+    /** Appends an element to a Redis list (a key no record can be). */
+    pushList(key: string): Promise<unknown>;
+    close(): Promise<unknown>;
+  }
+  const clients: Array<[string, () => Promise<Under>]> = [
+    [
+      'redis',
+      async () => {
+        const client = await connectNodeRedis();
+        return {
+          client: client as unknown as RedisClientLike,
+          pushList: (key) => client.rPush(key, 'not a record'),
+          close: () => client.quit(),
+        };
       },
-    } as unknown as RedisClientLike;
-  };
+    ],
+    [
+      'ioredis',
+      async () => {
+        const client = await connectIoredis();
+        return {
+          client: client as unknown as RedisClientLike,
+          pushList: (key) => client.rpush(key, 'not a record'),
+          close: () => client.quit(),
+        };
+      },
+    ],
+  ];
 
-  test('operations made in one turn of the event loop share one script call, in order', async () => {
-    const store = new RedisStore({ client: counted(), prefix: uniquePrefix('batch') });
-    expect(store.batch).toBe(true);
-    const [first, second, completed, third] = await Promise.all([
-      store.claim('a', 't1', LONG),
-      store.claim('a', 't2', LONG),
-      store.complete('a', 't1', LONG),
-      store.claim('a', 't3', LONG),
-    ]);
-    expect(calls).toBe(1);
-    expect(first).toEqual({ state: 'claimed' });
-    expect(second.state).toBe('in-progress');
-    expect(completed).toBe(true);
-    expect(third).toEqual({ state: 'done' });
-  });
-
-  test(`a queue longer than ${MAX_REDIS_BATCH} is split into calls of at most that many`, async () => {
-    const store = new RedisStore({ client: counted(), prefix: uniquePrefix('split') });
-    const results = await Promise.all(
-      Array.from({ length: 2 * MAX_REDIS_BATCH + 5 }, (_unused, i) =>
-        store.claim(`k${i}`, 't', LONG),
-      ),
-    );
-    expect(calls).toBe(3);
-    expect(results.every((r) => r.state === 'claimed')).toBe(true);
-  });
-
-  test('batch: false sends each operation on its own', async () => {
-    const store = new RedisStore({
-      client: counted(),
-      prefix: uniquePrefix('single'),
-      batch: false,
+  describe.each(clients)('with the %s client', (_name, connect) => {
+    let under: Under;
+    let sizes: number[];
+    beforeAll(async () => {
+      under = await connect();
     });
-    const results = await Promise.all([store.claim('a', 't1', LONG), store.claim('b', 't1', LONG)]);
-    expect(calls).toBe(2);
-    expect(results).toEqual([{ state: 'claimed' }, { state: 'claimed' }]);
-  });
+    afterAll(() => under.close());
+    const counted = (): RedisClientLike => {
+      sizes = [];
+      return new Proxy(under.client as unknown as Record<string | symbol, unknown>, {
+        get(target, property) {
+          const value = Reflect.get(target, property) as unknown;
+          if (property === 'eval') {
+            return (...args: unknown[]) => {
+              const options = args[1];
+              sizes.push(
+                typeof options === 'number'
+                  ? options
+                  : (options as { keys: unknown[] }).keys.length,
+              );
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          }
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }) as unknown as RedisClientLike;
+    };
 
-  test('an operation Redis refuses fails alone; the rest of its batch goes through', async () => {
-    const prefix = uniquePrefix('refused');
-    await client.rPush(prefix + 'list', 'not a record');
-    const store = new RedisStore({ client: counted(), prefix });
-    const [bad, good] = await Promise.allSettled([
-      store.claim('list', 't', LONG),
-      store.claim('free', 't', LONG),
-    ]);
-    expect(calls).toBe(1);
-    expect(bad.status).toBe('rejected');
-    expect(String((bad as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
-    expect(good).toEqual({ status: 'fulfilled', value: { state: 'claimed' } });
+    test('operations made in one turn of the event loop share one script call, in order', async () => {
+      const store = new RedisStore({ client: counted(), prefix: uniquePrefix('batch') });
+      expect(store.batch).toBe(true);
+      const [first, second, completed, third] = await Promise.all([
+        store.claim('a', 't1', LONG),
+        store.claim('a', 't2', LONG),
+        store.complete('a', 't1', LONG),
+        store.claim('a', 't3', LONG),
+      ]);
+      expect(sizes).toEqual([4]);
+      expect(first).toEqual({ state: 'claimed' });
+      expect(second.state).toBe('in-progress');
+      expect(completed).toBe(true);
+      expect(third).toEqual({ state: 'done' });
+    });
+
+    test(`a queue longer than ${MAX_REDIS_BATCH} is split into calls of at most that many`, async () => {
+      const store = new RedisStore({ client: counted(), prefix: uniquePrefix('split') });
+      const results = await Promise.all(
+        Array.from({ length: 2 * MAX_REDIS_BATCH + 5 }, (_unused, i) =>
+          store.claim(`k${i}`, 't', LONG),
+        ),
+      );
+      expect(sizes).toEqual([MAX_REDIS_BATCH, MAX_REDIS_BATCH, 5]);
+      expect(results.every((r) => r.state === 'claimed')).toBe(true);
+    });
+
+    test('batch: false sends each operation on its own', async () => {
+      const store = new RedisStore({
+        client: counted(),
+        prefix: uniquePrefix('single'),
+        batch: false,
+      });
+      const results = await Promise.all([
+        store.claim('a', 't1', LONG),
+        store.claim('b', 't1', LONG),
+      ]);
+      expect(sizes).toEqual([1, 1]);
+      expect(results).toEqual([{ state: 'claimed' }, { state: 'claimed' }]);
+    });
+
+    test('an operation Redis refuses fails alone; the rest of its batch goes through', async () => {
+      const prefix = uniquePrefix('refused');
+      await under.pushList(prefix + 'list');
+      const store = new RedisStore({ client: counted(), prefix });
+      const [bad, good] = await Promise.allSettled([
+        store.claim('list', 't', LONG),
+        store.claim('free', 't', LONG),
+      ]);
+      expect(sizes).toEqual([2]);
+      expect(bad.status).toBe('rejected');
+      expect(String((bad as PromiseRejectedResult).reason)).toMatch(
+        /^Error: RedisStore: Redis refused the operation: WRONGTYPE/,
+      );
+      expect(good).toEqual({ status: 'fulfilled', value: { state: 'claimed' } });
+    });
   });
 });
 
@@ -354,19 +403,30 @@ describe('RedisStore options', () => {
     ['an ioredis Cluster', { eval: evaluate, isCluster: true }, false],
     ['a redis cluster (createCluster)', { eval: evaluate, masters: [] }, false],
     [
-      'a cluster with batch: true (hash-tagged prefix)',
-      { eval: evaluate, isCluster: true, batch: true },
+      'a cluster with batch: true and a hash-tagged prefix',
+      { eval: evaluate, isCluster: true, batch: true, prefix: '{yoti}:dedup:' },
       true,
     ],
     ['a plain client with batch: false', { eval: evaluate, batch: false }, false],
   ])('batching for %s: %p', (_what, client, batch) => {
-    const { batch: option, ...rest } = client;
+    const { batch: option, prefix, ...rest } = client;
     const store = new RedisStore({
       client: rest as unknown as RedisClientLike,
       ...(option === undefined ? {} : { batch: option as boolean }),
+      ...(prefix === undefined ? {} : { prefix: prefix as string }),
     });
     expect(store.batch).toBe(batch);
   });
+
+  test.each([undefined, 'myapp:yoti:', 'no{}tag:'])(
+    'batch: true on a cluster with prefix %p (no hash tag) is a TypeError',
+    (prefix) => {
+      const client = { eval: evaluate, isCluster: true } as unknown as RedisClientLike;
+      expect(() => new RedisStore({ client, batch: true, ...(prefix ? { prefix } : {}) })).toThrow(
+        /hash tag/,
+      );
+    },
+  );
 
   test('a non-boolean batch is a TypeError', () => {
     expect(() => new RedisStore({ client: { eval: evaluate }, batch: 'yes' as never })).toThrow(

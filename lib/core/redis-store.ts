@@ -27,7 +27,10 @@ export interface RedisStoreOptions {
   /**
    * Send the operations made during one turn of the event loop as one script call (default
    * `true`, except for Redis Cluster clients). A batch touches many keys at once, so on a
-   * cluster it needs every key in one slot: a prefix with a hash tag, such as `'{yoti}:'`.
+   * cluster it needs every key in one slot: a prefix with a hash tag, such as `'{yoti}:'`
+   * (required there). Should Redis still refuse a batch for spanning slots (`CROSSSLOT`,
+   * behind a sharding proxy, say), its operations are sent one by one and batching is
+   * turned off for the store.
    */
   batch?: boolean;
 }
@@ -86,9 +89,10 @@ interface Operation {
  * A {@link DeduplicationStore} in Redis, shared by every instance of the app. A claim is an
  * atomic `SET key value NX PX lease`; completion and release act only while the key still
  * holds this claim's random token (fencing); records expire with Redis's own TTL (the lease,
- * then the retention period). Every operation runs in one Lua script, and the operations made
- * during one turn of the event loop (up to {@link MAX_REDIS_BATCH}) share one script call, so
- * that under load many notifications share each call to Redis.
+ * then the retention period). Every operation runs in one Lua script. With `batch` on (the
+ * default, except for cluster clients), the operations made during one turn of the event loop
+ * (up to {@link MAX_REDIS_BATCH}) share one script call, so that under load many
+ * notifications share each call to Redis.
  *
  * The client is duck-typed: pass a connected client of `redis` (v4+) or `ioredis`; this
  * package never imports either. So that a Redis outage answers `STORE_UNAVAILABLE` at once
@@ -96,7 +100,8 @@ interface Operation {
  * `enableOfflineQueue: false` (`ioredis`); otherwise `deduplicate()`'s `storeTimeoutMs` bounds
  * the wait.
  *
- * @throws {TypeError} when `client` lacks `eval`, or `prefix` or `batch` has the wrong type.
+ * @throws {TypeError} when `client` lacks `eval`, `prefix` or `batch` has the wrong type, or
+ *   `batch: true` is asked of a cluster client without a hash tag (`{…}`) in `prefix`.
  * @example
  * import { createClient } from 'redis';
  * const client = await createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true }).connect();
@@ -107,9 +112,8 @@ interface Operation {
 export class RedisStore implements DeduplicationStore {
   /** The key prefix in use. */
   readonly prefix: string;
-  /** Whether operations made in one turn of the event loop share one script call. */
-  readonly batch: boolean;
   readonly #eval: Eval;
+  #batch: boolean;
   #queue: Operation[] = [];
 
   constructor(options: RedisStoreOptions) {
@@ -121,14 +125,25 @@ export class RedisStore implements DeduplicationStore {
     }
     const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
     if (typeof prefix !== 'string') throw new TypeError('RedisStore: prefix must be a string');
-    const batch = options.batch ?? !isCluster(client);
+    const cluster = isCluster(client);
+    const batch = options.batch ?? !cluster;
     if (typeof batch !== 'boolean') throw new TypeError('RedisStore: batch must be a boolean');
+    if (batch && cluster && !/\{[^}]+\}/.test(prefix)) {
+      throw new TypeError(
+        "RedisStore: batch on a cluster needs a hash tag in prefix (e.g. '{yoti}:dedup:'), so that every key is in one slot",
+      );
+    }
     this.prefix = prefix;
-    this.batch = batch;
+    this.#batch = batch;
     const evaluate = client.eval as (...args: unknown[]) => PromiseLike<unknown>;
     this.#eval = isIoredis(client)
       ? (keys, args) => evaluate.call(client, OPERATIONS, keys.length, ...keys, ...args)
       : (keys, args) => evaluate.call(client, OPERATIONS, { keys, arguments: args });
+  }
+
+  /** Whether operations made in one turn of the event loop share one script call. */
+  get batch(): boolean {
+    return this.#batch;
   }
 
   /** {@inheritDoc DeduplicationStore.claim} */
@@ -152,7 +167,7 @@ export class RedisStore implements DeduplicationStore {
   #run(key: string, kind: Kind, value: string, ms: number): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       const operation = { key: this.prefix + key, kind, value, ms: String(ms), resolve, reject };
-      if (!this.batch) return this.#send([operation]);
+      if (!this.#batch) return this.#send([operation]);
       if (this.#queue.push(operation) === 1) setImmediate(this.#flush);
       else if (this.#queue.length === MAX_REDIS_BATCH) this.#flush();
     });
@@ -191,10 +206,20 @@ export class RedisStore implements DeduplicationStore {
         for (let i = 0; i < operations.length; i++) {
           const answer: unknown = answers[i];
           if (typeof answer === 'number') operations[i]!.resolve(answer);
-          else operations[i]!.reject(new Error(`Redis refused the operation: ${String(answer)}`));
+          else {
+            operations[i]!.reject(
+              new Error(`RedisStore: Redis refused the operation: ${String(answer)}`),
+            );
+          }
         }
       },
       (error: unknown) => {
+        if (operations.length > 1 && isCrossSlot(error)) {
+          // Keys in more than one slot: this Redis shards them. One by one from now on.
+          this.#batch = false;
+          for (const operation of operations) this.#send([operation]);
+          return;
+        }
         for (const operation of operations) operation.reject(error);
       },
     );
@@ -210,4 +235,8 @@ function isIoredis(client: Record<string, unknown>): boolean {
 // An ioredis Cluster says so; a `redis` package cluster (createCluster) has masters and slots.
 function isCluster(client: Record<string, unknown>): boolean {
   return client.isCluster === true || Array.isArray(client.masters);
+}
+
+function isCrossSlot(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('CROSSSLOT');
 }
