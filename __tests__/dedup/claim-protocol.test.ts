@@ -68,8 +68,10 @@ describe('ClaimProtocol', () => {
     );
     const tokens = claim.mock.calls.map(([, token]) => token);
     expect(new Set(tokens).size).toBe(500);
-    // A random part long enough not to be guessed or shared by another process.
-    expect(tokens.every((token) => /^[\w-]{22}\.[0-9a-z]+$/.test(token))).toBe(true);
+    // Random UUIDs: never guessed, never shared by another process.
+    expect(tokens.every((token) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/.test(token))).toBe(
+      true,
+    );
     const first = claims[0]!;
     if (first.state !== 'claimed') throw new Error('expected a claim');
     await first.settle(true);
@@ -208,6 +210,38 @@ describe('RedisStore with fake clients', () => {
     expect(calls).toEqual([
       [expect.any(String), { keys: ['yoti:dedup:k'], arguments: ['d', 'c:t', '2000'] }],
     ]);
+  });
+
+  test('a batch refused for spanning slots (CROSSSLOT) is sent one by one, and batching stops', async () => {
+    const calls: number[] = [];
+    const client = {
+      eval: async (_script: string, options: { keys: string[] }) => {
+        calls.push(options.keys.length);
+        if (options.keys.length > 1) {
+          throw new Error("CROSSSLOT Keys in request don't hash to the same slot");
+        }
+        return [-1];
+      },
+    };
+    const store = new RedisStore({ client });
+    const results = await Promise.all([store.claim('a', 't', 1000), store.claim('b', 't', 1000)]);
+    expect(results).toEqual([{ state: 'claimed' }, { state: 'claimed' }]);
+    expect(store.batch).toBe(false);
+    expect(calls).toEqual([2, 1, 1]);
+    await Promise.all([store.claim('c', 't', 1000), store.claim('d', 't', 1000)]);
+    expect(calls).toEqual([2, 1, 1, 1, 1]);
+  });
+
+  test('any other error of a batch fails each of its operations', async () => {
+    const client = {
+      eval: async () => {
+        throw new Error('LOADING Redis is loading the dataset in memory');
+      },
+    };
+    const store = new RedisStore({ client });
+    const results = await Promise.allSettled([store.claim('a', 't', 1), store.claim('b', 't', 1)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(store.batch).toBe(true);
   });
 
   test("batching does not wait for faked timers (a user's test may fake them)", async () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { NotificationInProgressError, StoreUnavailableError } from './errors';
 import type { ClaimResult, DeduplicationStore } from './deduplication-store';
 
@@ -56,12 +56,6 @@ export type ClaimOutcome =
     }
   | { readonly state: 'done' }
   | { readonly state: 'in-progress'; readonly error: NotificationInProgressError };
-
-// Claim tokens: 128 random bits drawn once per process, then a counter. Unique across every
-// instance and every claim, which is all that fencing needs, at a fraction of a UUID's cost.
-const TOKEN_PREFIX = randomBytes(16).toString('base64url') + '.';
-let tokenCounter = 0;
-const nextToken = (): string => TOKEN_PREFIX + (++tokenCounter).toString(36);
 
 // Background retries of store calls that failed (a completion, the release of a claim whose
 // answer was lost), with backoff, until the lease ends.
@@ -126,7 +120,7 @@ export class ClaimProtocol {
    * the store fails or times out.
    */
   begin(key: string): Promise<ClaimOutcome> {
-    const token = nextToken();
+    const token = randomUUID();
     const claimedAt = Date.now();
     let claim: Promise<ClaimResult>;
     try {
