@@ -37,17 +37,6 @@ export interface SignatureVerifierOptions {
   now?: () => number;
 }
 
-/** A notification whose signature verified, and how. */
-export interface VerifiedAgeVerification {
-  readonly notification: AgeVerificationNotification;
-  /** Index, in the configured list, of the key that verified. */
-  readonly keyIndex: number;
-  /** RFC 7638 thumbprint of the key that verified. */
-  readonly keyThumbprint: string;
-  /** The canonicalization that verified. */
-  readonly canonicalization: CanonicalizationName | 'custom';
-}
-
 /** How a notification verified: which key, and which canonicalization. */
 export interface SignatureMatch {
   /** Index, in the configured list, of the key that verified. */
@@ -56,6 +45,11 @@ export interface SignatureMatch {
   readonly keyThumbprint: string;
   /** The canonicalization that verified. */
   readonly canonicalization: CanonicalizationName | 'custom';
+}
+
+/** A notification whose signature verified, and how. */
+export interface VerifiedAgeVerification extends SignatureMatch {
+  readonly notification: AgeVerificationNotification;
 }
 
 /** What {@link compileSignatureVerifier}'s verifier returns. */
