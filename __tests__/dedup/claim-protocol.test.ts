@@ -244,6 +244,42 @@ describe('RedisStore with fake clients', () => {
     expect(store.batch).toBe(true);
   });
 
+  test('by SHA-1 first; by text only when Redis answers NOSCRIPT', async () => {
+    const calls: string[] = [];
+    let loaded = false;
+    const client = {
+      evalSha: async (sha: string, options: { keys: string[] }) => {
+        calls.push(`evalSha ${sha.length}`);
+        if (!loaded) throw new Error('NOSCRIPT No matching script. Please use EVAL.');
+        return options.keys.map(() => -1);
+      },
+      eval: async (script: string, options: { keys: string[] }) => {
+        calls.push(`eval ${script.includes('redis.call') ? 'script' : script}`);
+        loaded = true;
+        return options.keys.map(() => -1);
+      },
+    };
+    const store = new RedisStore({ client });
+    expect(await store.claim('a', 't', 1000)).toEqual({ state: 'claimed' });
+    expect(await store.claim('b', 't', 1000)).toEqual({ state: 'claimed' });
+    expect(calls).toEqual(['evalSha 40', 'eval script', 'evalSha 40']);
+  });
+
+  test('an EVALSHA error other than NOSCRIPT is not retried by text', async () => {
+    let evals = 0;
+    const client = {
+      evalSha: async () => {
+        throw new Error('READONLY You cannot write against a read only replica.');
+      },
+      eval: async () => {
+        evals++;
+        return [-1];
+      },
+    };
+    await expect(new RedisStore({ client }).claim('a', 't', 1000)).rejects.toThrow(/READONLY/);
+    expect(evals).toBe(0);
+  });
+
   test("batching does not wait for faked timers (a user's test may fake them)", async () => {
     jest.useFakeTimers();
     try {

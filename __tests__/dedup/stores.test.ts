@@ -250,20 +250,23 @@ describeWithRedis('RedisStore batching on a real Redis', () => {
     ],
   ];
 
-  describe.each(clients)('with the %s client', (_name, connect) => {
+  describe.each(clients)('with the %s client', (name, connect) => {
     let under: Under;
     let sizes: number[];
     beforeAll(async () => {
       under = await connect();
     });
     afterAll(() => under.close());
+    let methods: string[];
     const counted = (): RedisClientLike => {
       sizes = [];
+      methods = [];
       return new Proxy(under.client as unknown as Record<string | symbol, unknown>, {
         get(target, property) {
           const value = Reflect.get(target, property) as unknown;
-          if (property === 'eval') {
+          if (property === 'eval' || property === 'evalSha' || property === 'evalsha') {
             return (...args: unknown[]) => {
+              methods.push(property);
               const options = args[1];
               sizes.push(
                 typeof options === 'number'
@@ -303,6 +306,16 @@ describeWithRedis('RedisStore batching on a real Redis', () => {
       );
       expect(sizes).toEqual([MAX_REDIS_BATCH, MAX_REDIS_BATCH, 5]);
       expect(results.every((r) => r.state === 'claimed')).toBe(true);
+    });
+
+    test("operations go by the script's SHA-1 once Redis has it", async () => {
+      const store = new RedisStore({ client: counted(), prefix: uniquePrefix('sha') });
+      await store.claim('a', 't', LONG);
+      methods = [];
+      await store.complete('a', 't', LONG);
+      await store.claim('b', 't', LONG);
+      const bySha = name === 'ioredis' ? 'evalsha' : 'evalSha';
+      expect(methods).toEqual([bySha, bySha]);
     });
 
     test('batch: false sends each operation on its own', async () => {

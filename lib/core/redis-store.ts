@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // From node:timers, not the global: a test that fakes the global timers must not hold back
 // every Redis operation until it advances them.
 import { setImmediate } from 'node:timers';
@@ -5,9 +6,9 @@ import type { ClaimResult, DeduplicationStore } from './deduplication-store';
 
 /**
  * The part of a Redis client that {@link RedisStore} uses: a connected client of the `redis`
- * package (v4 and later: `eval(script, { keys, arguments })`) or of `ioredis`
- * (`eval(script, numKeys, ...keysAndArgs)`). Typed loosely on purpose: this package never
- * imports either client.
+ * package (v4 and later: `eval(script, { keys, arguments })`, and `evalSha` when present) or
+ * of `ioredis` (`eval(script, numKeys, ...keysAndArgs)`, and `evalsha`). Typed loosely on
+ * purpose: this package never imports either client.
  */
 export interface RedisClientLike {
   eval(...args: never[]): PromiseLike<unknown>;
@@ -73,6 +74,8 @@ for i, key in ipairs(KEYS) do
 end
 return out`;
 
+const OPERATIONS_SHA1 = createHash('sha1').update(OPERATIONS).digest('hex');
+
 type Kind = 'c' | 'd' | 'r';
 type Eval = (keys: string[], args: string[]) => PromiseLike<unknown>;
 
@@ -135,10 +138,24 @@ export class RedisStore implements DeduplicationStore {
     }
     this.prefix = prefix;
     this.#batch = batch;
-    const evaluate = client.eval as (...args: unknown[]) => PromiseLike<unknown>;
-    this.#eval = isIoredis(client)
-      ? (keys, args) => evaluate.call(client, OPERATIONS, keys.length, ...keys, ...args)
-      : (keys, args) => evaluate.call(client, OPERATIONS, { keys, arguments: args });
+    const ioredis = isIoredis(client);
+    const call = (method: unknown, script: string, keys: string[], args: string[]) =>
+      (method as (...all: unknown[]) => PromiseLike<unknown>).call(
+        client,
+        ...(ioredis
+          ? [script, keys.length, ...keys, ...args]
+          : [script, { keys, arguments: args }]),
+      );
+    const evalSha = ioredis ? client.evalsha : client.evalSha;
+    // By its SHA-1 when the client can (Redis then need not receive and hash the script each
+    // time); by its text when Redis does not have it yet, which also loads it.
+    this.#eval =
+      typeof evalSha === 'function'
+        ? (keys, args) =>
+            Promise.resolve(call(evalSha, OPERATIONS_SHA1, keys, args)).catch((error: unknown) =>
+              isNoScript(error) ? call(client.eval, OPERATIONS, keys, args) : Promise.reject(error),
+            )
+        : (keys, args) => call(client.eval, OPERATIONS, keys, args);
   }
 
   /** Whether operations made in one turn of the event loop share one script call. */
@@ -239,4 +256,8 @@ function isCluster(client: Record<string, unknown>): boolean {
 
 function isCrossSlot(error: unknown): boolean {
   return error instanceof Error && error.message.startsWith('CROSSSLOT');
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
