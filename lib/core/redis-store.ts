@@ -51,8 +51,9 @@ const CLAIMED = 'c:';
 // the key is read in the same step, so it cannot vanish in between. Completion and release
 // are fenced by the claim's value: a claim whose lease ended, perhaps re-claimed by another
 // instance since, is left alone. Answers, one per operation: claim -1 claimed, -2 done,
-// otherwise the lease's milliseconds left (PTTL, 0 when the key has no expiry); complete and release 1 or 0; an operation
-// that Redis refused answers its error message, and the others still run.
+// otherwise the lease's milliseconds left (PTTL, 0 when the key has no expiry); complete and
+// release 1 or 0; an operation that Redis refused answers its error message, and the others
+// still run.
 const OPERATIONS = `local function run(op, key, value, ms)
   if op == 'c' then
     if redis.call('SET', key, value, 'NX', 'PX', ms) then return -1 end
