@@ -4,6 +4,7 @@ import type { SettleFailure } from '../core/claim-protocol';
 import { defaultDeduplicationKey } from '../core/deduplication-key';
 import type { DeduplicationKey } from '../core/deduplication-key';
 import type { DeduplicationStore } from '../core/deduplication-store';
+import { shareRequestShape } from './request';
 
 /**
  * Options of {@link deduplicate}; only `store` is required.
@@ -99,6 +100,7 @@ export function deduplicate(options: DeduplicateOptions): RequestHandler {
   }
 
   return function deduplicate(req: Request, res: Response, next: NextFunction): void {
+    shareRequestShape(req);
     const notification = req.notification;
     if (notification === undefined) {
       return next(

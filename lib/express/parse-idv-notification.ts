@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { toIdvNotification } from '../core/idv-notification';
 import { decodeJson } from '../core/json';
 import { RawBodyUnavailableError } from '../core/errors';
-import './request';
+import { shareRequestShape } from './request';
 
 /** Options of {@link parseIdvNotification}. Reserved; none yet. */
 export type ParseIdvNotificationOptions = Record<string, never>;
@@ -25,6 +25,7 @@ export function parseIdvNotification(_options: ParseIdvNotificationOptions = {})
     _res: Response,
     next: NextFunction,
   ): void {
+    shareRequestShape(req);
     if (!Buffer.isBuffer(req.rawBody)) {
       return next(
         new RawBodyUnavailableError('parseIdvNotification() needs rawBody() mounted before it'),

@@ -17,7 +17,7 @@ import {
   parseByteSize,
   parseContentType,
 } from '../core/media-type';
-import './request';
+import { shareRequestShape } from './request';
 
 /** Options of {@link rawBody}. */
 export interface RawBodyOptions {
@@ -59,6 +59,7 @@ export function rawBody(options: RawBodyOptions = {}): RequestHandler {
   const accepts = compileAccepts(options.type ?? DEFAULT_JSON_TYPES);
 
   return function rawBodyMiddleware(req: Request, _res: Response, next: NextFunction): void {
+    shareRequestShape(req);
     if (Buffer.isBuffer(req.rawBody)) {
       const captured = req.rawBody;
       return next(refuseType(req, accepts) ?? refuseBytes(captured));
@@ -209,5 +210,6 @@ function halt(req: IncomingMessage): void {
  * app.post('/yoti/age', rawBody(), verifySignature(), stateRouter().on('COMPLETE', grant));
  */
 export function keepRawBody(req: IncomingMessage, _res: unknown, buffer: Buffer): void {
+  shareRequestShape(req);
   (req as Request).rawBody = buffer;
 }

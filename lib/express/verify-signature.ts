@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { compileSignatureVerifier } from '../core/age-verification';
 import type { SignatureVerifierOptions } from '../core/age-verification';
 import { RawBodyUnavailableError } from '../core/errors';
-import './request';
+import { shareRequestShape } from './request';
 
 /** Options of {@link verifySignature}. */
 export type VerifySignatureOptions = SignatureVerifierOptions;
@@ -29,6 +29,7 @@ export function verifySignature(options: VerifySignatureOptions = {}): RequestHa
     _res: Response,
     next: NextFunction,
   ): void {
+    shareRequestShape(req);
     if (!Buffer.isBuffer(req.rawBody)) {
       return next(
         new RawBodyUnavailableError('verifySignature() needs rawBody() mounted before it'),
