@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { shareRequestShape } from '../../lib/express/request';
+import { shareShapes } from '../../lib/express/request';
 
 const root = join(__dirname, '..', '..');
 const PROBE = join(root, '__tests__', 'support', 'servers', 'request-shape-probe.js');
@@ -11,6 +11,8 @@ interface Probe {
   handled: number;
   fastProperties: boolean;
   sharedHiddenClass: boolean;
+  responseFastProperties: boolean;
+  responsesSharedHiddenClass: boolean;
 }
 
 function probe(express: string, chain: string): Promise<Probe> {
@@ -30,38 +32,44 @@ function probe(express: string, chain: string): Promise<Probe> {
   });
 }
 
-describe('shareRequestShape', () => {
-  test('leaves every own key and value of the request as it was', () => {
+describe('shareShapes', () => {
+  test('leaves every own key and value of the request and the response as they were', () => {
     const tag = Symbol('tag');
     const req = { url: '/hook', method: 'POST', [tag]: 1 };
-    shareRequestShape(req);
+    const res = { statusCode: 200 };
+    shareShapes(req, res);
     expect(Reflect.ownKeys(req)).toEqual(['url', 'method', tag]);
     expect(req).toEqual({ url: '/hook', method: 'POST', [tag]: 1 });
+    expect(Reflect.ownKeys(res)).toEqual(['statusCode']);
+    expect(res).toEqual({ statusCode: 200 });
   });
 
-  test('does nothing to a request that cannot take properties', () => {
+  test('does nothing to objects that cannot take properties, or to a missing response', () => {
     const frozen = Object.freeze({ url: '/hook' });
-    expect(() => shareRequestShape(frozen)).not.toThrow();
+    expect(() => shareShapes(frozen, Object.seal({}))).not.toThrow();
+    expect(() => shareShapes({}, undefined)).not.toThrow();
     expect(Reflect.ownKeys(frozen)).toEqual(['url']);
   });
 });
 
-// V8 gives each Express request a hidden class of its own; the package's layers turn the
-// request to dictionary properties, whose hidden class all requests share (see
-// shareRequestShape). Checked with V8's own intrinsics in a child process.
+// V8 gives each Express request and response a hidden class of its own; the package's layers
+// turn both to dictionary properties, whose hidden class all of them share (see shareShapes).
+// Checked with V8's own intrinsics in a child process.
 describe.each(['express', 'express4'])('request objects on %s', (express) => {
-  test('with express.json() alone, no two requests share a hidden class', async () => {
+  test('with express.json() alone, no two requests or responses share a hidden class', async () => {
     const result = await probe(express, 'reference');
     expect(result).toEqual({
       statuses: [200],
       handled: 40,
       fastProperties: true,
       sharedHiddenClass: false,
+      responseFastProperties: true,
+      responsesSharedHiddenClass: false,
     });
   });
 
   test.each(['idv', 'age'])(
-    'after the %s chain, requests share one hidden class',
+    'after the %s chain, requests share one hidden class, and responses another',
     async (chain) => {
       const result = await probe(express, chain);
       expect(result).toEqual({
@@ -69,6 +77,8 @@ describe.each(['express', 'express4'])('request objects on %s', (express) => {
         handled: 40,
         fastProperties: false,
         sharedHiddenClass: true,
+        responseFastProperties: false,
+        responsesSharedHiddenClass: true,
       });
     },
   );

@@ -12,7 +12,7 @@ import { AuthInvalidError } from '../core/errors';
 import { assertStaticToken } from '../core/notification-config';
 import { createTokenVerifier } from '../core/notification-token';
 import type { NotificationTokenVerifyOptions } from '../core/notification-token';
-import { shareRequestShape } from './request';
+import { shareShapes } from './request';
 
 /** One token, several (rotation), or none (`undefined`: no notification is expected). */
 export type ResolvedTokens = string | readonly string[] | undefined;
@@ -84,8 +84,8 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
   if (jwt !== undefined) {
     if (scheme !== 'bearer') throw new TypeError(`${where}: jwt needs scheme 'bearer'`);
     const verifyToken = createTokenVerifier(jwt, where);
-    return function authHeaderMiddleware(req: Request, _res: Response, next: NextFunction): void {
-      shareRequestShape(req);
+    return function authHeaderMiddleware(req: Request, res: Response, next: NextFunction): void {
+      shareShapes(req, res);
       let presented: Buffer;
       try {
         presented = readCredentials(req.headers.authorization, scheme, realm);
@@ -107,8 +107,8 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
   const staticResults = staticTokens?.map((_, tokenIndex) => Object.freeze({ scheme, tokenIndex }));
   const resolve = typeof token === 'function' ? token : undefined;
 
-  return function authHeaderMiddleware(req: Request, _res: Response, next: NextFunction): void {
-    shareRequestShape(req);
+  return function authHeaderMiddleware(req: Request, res: Response, next: NextFunction): void {
+    shareShapes(req, res);
     const header = req.headers.authorization;
     // The common case, a header written exactly as Yoti writes it for a configured token,
     // is settled without decoding; anything else takes the general path below.

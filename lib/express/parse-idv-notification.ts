@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { toIdvNotification } from '../core/idv-notification';
 import { decodeJson } from '../core/json';
 import { RawBodyUnavailableError } from '../core/errors';
-import { shareRequestShape } from './request';
+import { shareShapes } from './request';
 
 /** Options of {@link parseIdvNotification}. Reserved; none yet. */
 export type ParseIdvNotificationOptions = Record<string, never>;
@@ -22,10 +22,10 @@ export type ParseIdvNotificationOptions = Record<string, never>;
 export function parseIdvNotification(_options: ParseIdvNotificationOptions = {}): RequestHandler {
   return function parseIdvNotificationMiddleware(
     req: Request,
-    _res: Response,
+    res: Response,
     next: NextFunction,
   ): void {
-    shareRequestShape(req);
+    shareShapes(req, res);
     if (!Buffer.isBuffer(req.rawBody)) {
       return next(
         new RawBodyUnavailableError('parseIdvNotification() needs rawBody() mounted before it'),

@@ -17,7 +17,7 @@ import {
   parseByteSize,
   parseContentType,
 } from '../core/media-type';
-import { shareRequestShape } from './request';
+import { shareShapes } from './request';
 
 /** Options of {@link rawBody}. */
 export interface RawBodyOptions {
@@ -58,8 +58,8 @@ export function rawBody(options: RawBodyOptions = {}): RequestHandler {
     options.limit === undefined ? DEFAULT_BODY_LIMIT : parseByteSize(options.limit, 'rawBody');
   const accepts = compileAccepts(options.type ?? DEFAULT_JSON_TYPES);
 
-  return function rawBodyMiddleware(req: Request, _res: Response, next: NextFunction): void {
-    shareRequestShape(req);
+  return function rawBodyMiddleware(req: Request, res: Response, next: NextFunction): void {
+    shareShapes(req, res);
     if (Buffer.isBuffer(req.rawBody)) {
       const captured = req.rawBody;
       return next(refuseType(req, accepts) ?? refuseBytes(captured));
@@ -209,7 +209,7 @@ function halt(req: IncomingMessage): void {
  * app.use(express.json({ verify: keepRawBody }));
  * app.post('/yoti/age', rawBody(), verifySignature(), stateRouter().on('COMPLETE', grant));
  */
-export function keepRawBody(req: IncomingMessage, _res: unknown, buffer: Buffer): void {
-  shareRequestShape(req);
+export function keepRawBody(req: IncomingMessage, res: unknown, buffer: Buffer): void {
+  shareShapes(req, res);
   (req as Request).rawBody = buffer;
 }

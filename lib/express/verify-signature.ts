@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { compileSignatureVerifier } from '../core/age-verification';
 import type { SignatureVerifierOptions } from '../core/age-verification';
 import { RawBodyUnavailableError } from '../core/errors';
-import { shareRequestShape } from './request';
+import { shareShapes } from './request';
 
 /** Options of {@link verifySignature}. */
 export type VerifySignatureOptions = SignatureVerifierOptions;
@@ -24,12 +24,8 @@ export type VerifySignatureOptions = SignatureVerifierOptions;
  */
 export function verifySignature(options: VerifySignatureOptions = {}): RequestHandler {
   const verify = compileSignatureVerifier(options, 'verifySignature');
-  return function verifySignatureMiddleware(
-    req: Request,
-    _res: Response,
-    next: NextFunction,
-  ): void {
-    shareRequestShape(req);
+  return function verifySignatureMiddleware(req: Request, res: Response, next: NextFunction): void {
+    shareShapes(req, res);
     if (!Buffer.isBuffer(req.rawBody)) {
       return next(
         new RawBodyUnavailableError('verifySignature() needs rawBody() mounted before it'),

@@ -1,7 +1,7 @@
 // Run as `node --allow-natives-syntax request-shape-probe.js <express|express4> <chain>`:
 // serves POST /hook with one chain, sends it requests over loopback, and prints as JSON
-// whether the requests the handler saw kept fast (per-object) properties and whether two
-// of them share one hidden class. Chains: `reference` (express.json() and a 200),
+// whether the requests and responses the handler saw kept fast (per-object) properties and
+// whether two of them share one hidden class. Chains: `reference` (express.json() and a 200),
 // `idv` (the built package's IDV chain), `age` (rawBody + verifySignature + stateRouter).
 'use strict';
 const http = require('node:http');
@@ -20,8 +20,10 @@ const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)');
 
 const TOKEN = 'probe:token';
 const seen = [];
+const responses = [];
 const capture = (req, res) => {
   seen.push(req);
+  responses.push(res);
   if (!res.headersSent && chain === 'reference') res.status(200).end();
 };
 
@@ -63,12 +65,15 @@ async function main() {
   }
   server.close();
   const [a, b] = seen.slice(-2);
+  const [resA, resB] = responses.slice(-2);
   console.log(
     JSON.stringify({
       statuses: [...new Set(statuses)],
       handled: seen.length,
       fastProperties: hasFastProperties(b),
       sharedHiddenClass: haveSameMap(a, b),
+      responseFastProperties: hasFastProperties(resB),
+      responsesSharedHiddenClass: haveSameMap(resA, resB),
     }),
   );
 }
