@@ -80,7 +80,9 @@ test('the tarball holds package.json, dist, the README, LICENSE, CHANGELOG and t
 
 test('CommonJS: require() of both entries, under node:test', async () => {
   const dir = writeFolder(root, 'cjs', { type: 'commonjs' }, { 'consumer.test.js': CJS_TEST });
-  const run = await exec(process.execPath, ['--test', 'consumer.test.js'], { cwd: dir });
+  const run = await exec(process.execPath, ['--test', '--test-reporter=tap', 'consumer.test.js'], {
+    cwd: dir,
+  });
   expect(run.stdout).toMatch(/^# pass 3$/m);
   expect(run.code).toBe(0);
 }, 60_000);
@@ -97,7 +99,7 @@ test('ESM: import of both entries, under node:test (the README example included)
   );
   const run = await exec(
     process.execPath,
-    ['--test', 'exports.test.js', 'notifications.test.mjs'],
+    ['--test', '--test-reporter=tap', 'exports.test.js', 'notifications.test.mjs'],
     { cwd: dir },
   );
   expect(run.stdout).toMatch(/^# pass 3$/m);
