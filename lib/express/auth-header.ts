@@ -12,7 +12,8 @@ import { AuthInvalidError } from '../core/errors';
 import { assertStaticToken } from '../core/notification-config';
 import { createTokenVerifier } from '../core/notification-token';
 import type { NotificationTokenVerifyOptions } from '../core/notification-token';
-import { shareShapes } from './request';
+import './request';
+import { shareShapes } from './share-shapes';
 
 /** One token, several (rotation), or none (`undefined`: no notification is expected). */
 export type ResolvedTokens = string | readonly string[] | undefined;

@@ -4,7 +4,7 @@ import type { SettleFailure } from '../core/claim-protocol';
 import { defaultDeduplicationKey } from '../core/deduplication-key';
 import type { DeduplicationKey } from '../core/deduplication-key';
 import type { DeduplicationStore } from '../core/deduplication-store';
-import { shareShapes } from './request';
+import { shareShapes } from './share-shapes';
 
 /**
  * Options of {@link deduplicate}; only `store` is required.

@@ -2,7 +2,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { toIdvNotification } from '../core/idv-notification';
 import { decodeJson } from '../core/json';
 import { RawBodyUnavailableError } from '../core/errors';
-import { shareShapes } from './request';
+import './request';
+import { shareShapes } from './share-shapes';
 
 /** Options of {@link parseIdvNotification}. Reserved; none yet. */
 export type ParseIdvNotificationOptions = Record<string, never>;

@@ -17,7 +17,8 @@ import {
   parseByteSize,
   parseContentType,
 } from '../core/media-type';
-import { shareShapes } from './request';
+import './request';
+import { shareShapes } from './share-shapes';
 
 /** Options of {@link rawBody}. */
 export interface RawBodyOptions {

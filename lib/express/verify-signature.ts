@@ -2,7 +2,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { compileSignatureVerifier } from '../core/age-verification';
 import type { SignatureVerifierOptions } from '../core/age-verification';
 import { RawBodyUnavailableError } from '../core/errors';
-import { shareShapes } from './request';
+import './request';
+import { shareShapes } from './share-shapes';
 
 /** Options of {@link verifySignature}. */
 export type VerifySignatureOptions = SignatureVerifierOptions;
