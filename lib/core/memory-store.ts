@@ -34,7 +34,7 @@ const SWEEP_PER_WRITE = 2;
  * Bounded: at most `maxEntries` records, each expiring when its lease or retention period
  * ends; when full, the record written longest ago is evicted first. It runs no timers, so it
  * never keeps the process alive: expired records are dropped when touched, and a couple are
- * swept from the oldest end on every write.
+ * swept from the oldest end on every write. A write costs about the same at any size.
  *
  * @throws {TypeError} when `maxEntries` is not a positive integer.
  * @example
@@ -47,6 +47,12 @@ export class MemoryStore implements DeduplicationStore {
   readonly maxEntries: number;
   // Insertion order is write order: a record is re-inserted whenever it changes.
   readonly #entries = new Map<string, Entry>();
+  // Where the oldest record is, kept between writes. A Map iterator is live: it skips what was
+  // deleted ahead of it and reaches what was added since. Starting again from the front on
+  // every write would step over every slot freed since the Map last compacted itself, which at
+  // capacity (one record evicted per write) makes each write cost in proportion to the size.
+  #cursor: Iterator<[string, Entry]> | undefined;
+  #head: [string, Entry] | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? DEFAULT_MEMORY_STORE_MAX_ENTRIES;
@@ -92,6 +98,8 @@ export class MemoryStore implements DeduplicationStore {
   /** Drops every record. */
   clear(): void {
     this.#entries.clear();
+    this.#cursor = undefined;
+    this.#head = undefined;
   }
 
   #live(key: string, now: number): Entry | undefined {
@@ -106,15 +114,41 @@ export class MemoryStore implements DeduplicationStore {
     this.#entries.set(key, entry);
     const now = Date.now();
     let swept = 0;
-    for (const [oldest, { expiresAt }] of this.#entries) {
+    for (let oldest = this.#oldest(); oldest !== undefined; oldest = this.#oldest()) {
+      const [oldestKey, { expiresAt }] = oldest;
       if (this.#entries.size > this.maxEntries) {
-        this.#entries.delete(oldest);
+        // Full: evicted, done or not.
       } else if (swept < SWEEP_PER_WRITE && expiresAt <= now) {
-        this.#entries.delete(oldest);
         swept++;
       } else {
         break;
       }
+      this.#entries.delete(oldestKey);
+    }
+  }
+
+  /**
+   * The record written longest ago, or `undefined` when there is none. Everything the cursor
+   * has passed is gone from the Map (deleted, or re-inserted further on), so the first record
+   * still in the Map from the cursor on is the oldest.
+   */
+  #oldest(): [string, Entry] | undefined {
+    for (;;) {
+      if (this.#head !== undefined) {
+        const [key, entry] = this.#head;
+        if (this.#entries.get(key) === entry) return this.#head;
+      }
+      let step = this.#cursor?.next();
+      if (step === undefined || step.done === true) {
+        // A finished iterator stays finished, even once records are added again.
+        if (this.#entries.size === 0) {
+          this.#head = undefined;
+          return undefined;
+        }
+        this.#cursor = this.#entries.entries();
+        step = this.#cursor.next();
+      }
+      this.#head = step.value as [string, Entry];
     }
   }
 }
