@@ -25,6 +25,23 @@ const SAMPLE = 10;
 // Objects that share a hidden class may still not, now and then: V8 drops its cache of
 // dictionary-mode classes at a garbage collection, which may fall between the two of a pair.
 const MOSTLY = SAMPLE - 2;
+// That cache has one slot per hash of a prototype: in about one process in 40, the request's
+// and the response's land in the same slot and evict each other, and nothing is shared in that
+// process (still measured faster than leaving the objects alone). A fresh process draws new
+// hashes, so sharing is looked for in up to this many.
+const PROCESSES = 3;
+
+function shares(result: Probe): boolean {
+  return result.requests.shareHiddenClass >= MOSTLY && result.responses.shareHiddenClass >= MOSTLY;
+}
+
+/** Probes in fresh processes until one shows sharing, or {@link PROCESSES} have not. */
+async function probeForSharing(express: string, chain: string): Promise<Probe[]> {
+  const results: Probe[] = [];
+  do results.push(await probe(express, chain));
+  while (!shares(results.at(-1)!) && results.length < PROCESSES);
+  return results;
+}
 
 function probe(express: string, chain: string): Promise<Probe> {
   if (!existsSync(join(root, 'dist', 'index.js'))) {
@@ -99,7 +116,7 @@ describe('hiddenClassesDiverge', () => {
 
 // Checked with V8's own intrinsics in a child process running this same Node.
 const diverge = hiddenClassesDiverge(process.versions);
-const FIRST_MIDDLEWARES = [
+const SHAPING_MIDDLEWARES = [
   'authHeader',
   'rawBody',
   'keepRawBody',
@@ -121,21 +138,24 @@ describe.each(['express', 'express4'])('request and response objects on %s', (ex
     60_000,
   );
 
-  (diverge ? test.each : test.skip.each)(FIRST_MIDDLEWARES)(
-    'on this V8, after a chain that starts with %s, requests share one hidden class, and responses another',
+  (diverge ? test.each : test.skip.each)(SHAPING_MIDDLEWARES)(
+    'on this V8, after %s, requests share one hidden class, and responses another',
     async (chain) => {
-      const result = await probe(express, chain);
-      expect(result.statuses).toEqual([200]);
-      expect(result.pairs).toBe(30);
-      for (const objects of [result.requests, result.responses]) {
-        expect(objects.fast).toBe(0);
-        expect(objects.shareHiddenClass).toBeGreaterThanOrEqual(MOSTLY);
+      const results = await probeForSharing(express, chain);
+      for (const result of results) {
+        expect(result.statuses).toEqual([200]);
+        expect(result.pairs).toBe(30);
+        expect(result.requests.fast).toBe(0);
+        expect(result.responses.fast).toBe(0);
       }
+      const last = results.at(-1)!;
+      expect(last.requests.shareHiddenClass).toBeGreaterThanOrEqual(MOSTLY);
+      expect(last.responses.shareHiddenClass).toBeGreaterThanOrEqual(MOSTLY);
     },
     60_000,
   );
 
-  (diverge ? test.skip.each : test.each)(['reference', ...FIRST_MIDDLEWARES])(
+  (diverge ? test.skip.each : test.each)(['reference', ...SHAPING_MIDDLEWARES])(
     'on this V8, requests and responses share hidden classes already, and the chain %s leaves their properties as they are',
     async (chain) => {
       const result = await probe(express, chain);
