@@ -26,6 +26,8 @@ interface Entry {
 
 // Expired records at the front of the map dropped per write: amortised clean-up without timers.
 const SWEEP_PER_WRITE = 2;
+// Writes beyond the store's size after which a cursor that has not moved is dropped.
+const STALE_CURSOR_SLACK = 64;
 
 /**
  * A {@link DeduplicationStore} in this process's memory, for a single app instance (and for
@@ -34,7 +36,8 @@ const SWEEP_PER_WRITE = 2;
  * Bounded: at most `maxEntries` records, each expiring when its lease or retention period
  * ends; when full, the record written longest ago is evicted first. It runs no timers, so it
  * never keeps the process alive: expired records are dropped when touched, and a couple are
- * swept from the oldest end on every write. A write costs about the same at any size.
+ * swept from the oldest end on every write. On average, a write costs about the same at any
+ * size.
  *
  * @throws {TypeError} when `maxEntries` is not a positive integer.
  * @example
@@ -53,6 +56,11 @@ export class MemoryStore implements DeduplicationStore {
   // capacity (one record evicted per write) makes each write cost in proportion to the size.
   #cursor: Iterator<[string, Entry]> | undefined;
   #head: [string, Entry] | undefined;
+  // Writes since the cursor last moved. An iterator that stays put while the Map keeps being
+  // written holds on to every hash table the Map has outgrown since (V8 keeps them so that the
+  // iterator can find its place): past a size's worth of writes it is dropped, and the next
+  // write starts a fresh one from the front, which steps over the freed slots once.
+  #writesSinceMove = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? DEFAULT_MEMORY_STORE_MAX_ENTRIES;
@@ -98,8 +106,7 @@ export class MemoryStore implements DeduplicationStore {
   /** Drops every record. */
   clear(): void {
     this.#entries.clear();
-    this.#cursor = undefined;
-    this.#head = undefined;
+    this.#dropCursor();
   }
 
   #live(key: string, now: number): Entry | undefined {
@@ -112,6 +119,7 @@ export class MemoryStore implements DeduplicationStore {
   #write(key: string, entry: Entry): void {
     this.#entries.delete(key);
     this.#entries.set(key, entry);
+    if (++this.#writesSinceMove > this.#entries.size + STALE_CURSOR_SLACK) this.#dropCursor();
     const now = Date.now();
     let swept = 0;
     for (let oldest = this.#oldest(); oldest !== undefined; oldest = this.#oldest()) {
@@ -127,10 +135,17 @@ export class MemoryStore implements DeduplicationStore {
     }
   }
 
+  #dropCursor(): void {
+    this.#cursor = undefined;
+    this.#head = undefined;
+    this.#writesSinceMove = 0;
+  }
+
   /**
-   * The record written longest ago, or `undefined` when there is none. Everything the cursor
-   * has passed is gone from the Map (deleted, or re-inserted further on), so the first record
-   * still in the Map from the cursor on is the oldest.
+   * The record written longest ago, or `undefined` when there is none. Every record the cursor
+   * has passed, except the head it last yielded, is gone from the Map (deleted, or re-inserted
+   * further on), so the head, if still there, or else the next record the cursor yields, is the
+   * oldest.
    */
   #oldest(): [string, Entry] | undefined {
     for (;;) {
@@ -138,6 +153,7 @@ export class MemoryStore implements DeduplicationStore {
         const [key, entry] = this.#head;
         if (this.#entries.get(key) === entry) return this.#head;
       }
+      this.#writesSinceMove = 0;
       let step = this.#cursor?.next();
       if (step === undefined || step.done === true) {
         // A finished iterator stays finished, even once records are added again.
