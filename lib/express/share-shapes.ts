@@ -38,6 +38,11 @@ const DIVERGE = hiddenClassesDiverge(process.versions);
  * a hash insert. Server CPU per request on the IDV chain, measured: 87 µs with it against
  * 116 µs without on Node 20 with Express 5 (67 against 97 µs with Express 4), 78 against
  * 104 µs on Node 22. On Node 24 it measured 25% more, which is why it is skipped there.
+ *
+ * V8 finds the shared dictionary class in a small cache with one slot per hash of the
+ * prototype. In about one process in 40 the request's and the response's land in the same
+ * slot and keep evicting each other, and nothing is shared in that process; the objects still
+ * take new properties without new classes, which measured about 10% less CPU than without.
  */
 export function shareShapes(req: object, res: unknown): void {
   if (!DIVERGE) return;
