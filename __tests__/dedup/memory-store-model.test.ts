@@ -3,8 +3,9 @@ import { MemoryStore } from '../../lib';
 import type { ClaimResult } from '../../lib';
 
 // MemoryStore against a model written the plain way: records in an array in write order,
-// scanned from the front. Generated sequences of claims, completions, releases, clears and
-// clock steps, on a few keys and a small bound, so that eviction and sweeping happen often.
+// scanned from the front. Generated sequences of claims, completions, releases, clears, clock
+// steps and bursts of claims and releases of one key, on a few keys and a small bound, so that
+// eviction, sweeping and the store's dropping of a cursor that stays put all happen often.
 
 const SEED =
   process.env.FC_SEED === undefined
@@ -70,9 +71,11 @@ type Step =
   | { op: 'complete'; key: string; token: string; ms: number }
   | { op: 'release'; key: string; token: string }
   | { op: 'tick'; ms: number }
-  | { op: 'clear' };
+  | { op: 'clear' }
+  // A handler that keeps failing: claims and releases of one key, many in a row.
+  | { op: 'burst'; key: string; token: string; ms: number; count: number };
 
-const key = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g');
+const key = fc.integer({ min: 0, max: 40 }).map((n) => `k${n}`);
 const token = fc.constantFrom('t1', 't2', 't3');
 // 0 too: a record written already expired, so that a write can leave the store empty.
 const ms = fc.integer({ min: 0, max: 50 });
@@ -82,6 +85,16 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('release' as const), key, token }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('tick' as const), ms }) },
   { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('burst' as const),
+      key,
+      token,
+      ms,
+      count: fc.integer({ min: 1, max: 150 }),
+    }),
+  },
 );
 
 afterEach(() => jest.restoreAllMocks());
@@ -90,8 +103,8 @@ test('MemoryStore answers and holds what the plain model does, step by step', as
   console.log(`memory-store-model: fast-check seed ${SEED} (replay with FC_SEED=${SEED})`);
   await fc.assert(
     fc.asyncProperty(
-      fc.integer({ min: 1, max: 5 }),
-      fc.array(step, { minLength: 1, maxLength: 300 }),
+      fc.integer({ min: 1, max: 30 }),
+      fc.array(step, { minLength: 1, maxLength: 300, size: 'max' }),
       async (maxEntries, steps) => {
         let now = 1_000_000;
         jest.spyOn(Date, 'now').mockImplementation(() => now);
@@ -119,12 +132,22 @@ test('MemoryStore answers and holds what the plain model does, step by step', as
               store.clear();
               model.records = [];
               break;
+            case 'burst':
+              for (let i = 0; i < s.count; i++) {
+                expect(await store.claim(s.key, s.token, s.ms)).toEqual(
+                  model.claim(s.key, s.token, s.ms, now),
+                );
+                expect(await store.release(s.key, s.token)).toBe(
+                  model.release(s.key, s.token, now),
+                );
+              }
+              break;
           }
           expect(store.size).toBe(model.records.length);
         }
         jest.restoreAllMocks();
       },
     ),
-    { seed: SEED, numRuns: 400 },
+    { seed: SEED, numRuns: 50 },
   );
 });

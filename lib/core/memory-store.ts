@@ -36,8 +36,8 @@ const STALE_CURSOR_SLACK = 64;
  * Bounded: at most `maxEntries` records, each expiring when its lease or retention period
  * ends; when full, the record written longest ago is evicted first. It runs no timers, so it
  * never keeps the process alive: expired records are dropped when touched, and a couple are
- * swept from the oldest end on every write. On average, a write costs about the same at any
- * size.
+ * swept from the oldest end on every write. On average, a write's cost does not grow in
+ * proportion to the store's size.
  *
  * @throws {TypeError} when `maxEntries` is not a positive integer.
  * @example
@@ -58,7 +58,7 @@ export class MemoryStore implements DeduplicationStore {
   #head: [string, Entry] | undefined;
   // Writes since the cursor last moved. An iterator that stays put while the Map keeps being
   // written holds on to every hash table the Map has outgrown since (V8 keeps them so that the
-  // iterator can find its place): past a size's worth of writes it is dropped, and the next
+  // iterator can find its place): past a size's worth of writes it is dropped, and that
   // write starts a fresh one from the front, which steps over the freed slots once.
   #writesSinceMove = 0;
 

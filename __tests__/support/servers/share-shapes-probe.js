@@ -69,6 +69,12 @@ async function mount(app) {
     case 'authHeader':
       app.post('/hook', pkg.authHeader({ scheme: 'basic', token: TOKEN }), capture);
       return { body: IDV_BODY, authorization: 'Basic ' + Buffer.from(TOKEN).toString('base64') };
+    case 'authHeader (jwt)': {
+      const secret = 'probe secret, thirty-two bytes long';
+      const jwt = await pkg.createNotificationToken({ secret, expiresIn: '1h' });
+      app.post('/hook', pkg.authHeader({ scheme: 'bearer', jwt: { secret } }), capture);
+      return { body: IDV_BODY, authorization: `Bearer ${jwt}` };
+    }
     case 'rawBody':
       app.post('/hook', pkg.rawBody(), capture);
       return { body: IDV_BODY };
