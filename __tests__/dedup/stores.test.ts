@@ -6,7 +6,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_REDIS_BATCH, MemoryStore, RedisStore } from '../../lib';
 import type { DeduplicationStore, RedisClientLike } from '../../lib';
-import { connectIoredis, connectNodeRedis, describeWithRedis, uniquePrefix } from './redis-env';
+import { TimeoutError, createClient } from 'redis';
+import {
+  REDIS_URL,
+  connectIoredis,
+  connectNodeRedis,
+  describeWithRedis,
+  uniquePrefix,
+} from './redis-env';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const LONG = 60_000;
@@ -214,11 +221,46 @@ describeWithRedis('RedisStore on a real Redis', () => {
     await client.quit();
     await expect(store.claim('k', 't', LONG)).rejects.toThrow();
   });
+
+  // A `redis` client's per-command timeout (v5+) drops only commands not yet written: the
+  // store flushes its batch on one setImmediate and the client writes on the next, so blocking
+  // the event loop in between lets a 5 ms timeout fire first.
+  async function callsAcrossABlockedLoop(options: { disableOfflineQueue: boolean }) {
+    const client = createClient({ url: REDIS_URL, commandOptions: { timeout: 5 }, ...options });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const store = new RedisStore({ client, prefix: uniquePrefix('command-timeout') });
+      const claim = store.claim('k', 't', LONG);
+      await new Promise((resolve) => setImmediate(resolve));
+      const own = client.ping();
+      const until = Date.now() + 30;
+      while (Date.now() < until) {
+        // Holds the event loop past the 5 ms timeout, before the client writes.
+      }
+      return await Promise.allSettled([claim, own]);
+    } finally {
+      await client.quit();
+    }
+  }
+
+  test("with disableOfflineQueue, the store's calls skip the redis client's per-command timeout; the client's own keep it", async () => {
+    const [claim, own] = await callsAcrossABlockedLoop({ disableOfflineQueue: true });
+    expect(claim).toEqual({ status: 'fulfilled', value: { state: 'claimed' } });
+    expect(own).toMatchObject({ status: 'rejected', reason: expect.any(TimeoutError) });
+  });
+
+  test("a redis client that queues offline keeps its per-command timeout for the store's calls", async () => {
+    const [claim, own] = await callsAcrossABlockedLoop({ disableOfflineQueue: false });
+    expect(claim).toMatchObject({ status: 'rejected', reason: expect.any(TimeoutError) });
+    expect(own).toMatchObject({ status: 'rejected', reason: expect.any(TimeoutError) });
+  });
 });
 
 describeWithRedis('RedisStore batching on a real Redis', () => {
   // Each client, seen through a proxy that records how many operations (keys) each eval
-  // call carries; everything else, `status` included, is the client's own.
+  // call carries, also through the views the client makes (`withCommandOptions`);
+  // everything else, `status` included, is the client's own.
   interface Under {
     client: RedisClientLike;
     /** Appends an element to a Redis list (a key no record can be). */
@@ -261,9 +303,16 @@ describeWithRedis('RedisStore batching on a real Redis', () => {
     const counted = (): RedisClientLike => {
       sizes = [];
       methods = [];
-      return new Proxy(under.client as unknown as Record<string | symbol, unknown>, {
+      return recording(under.client);
+    };
+    const recording = (client: unknown): RedisClientLike =>
+      new Proxy(client as Record<string | symbol, unknown>, {
         get(target, property) {
           const value = Reflect.get(target, property) as unknown;
+          if (property === 'withCommandOptions') {
+            return (...args: unknown[]) =>
+              recording((value as (...a: unknown[]) => unknown).apply(target, args));
+          }
           if (property === 'eval' || property === 'evalSha' || property === 'evalsha') {
             return (...args: unknown[]) => {
               methods.push(property);
@@ -279,7 +328,6 @@ describeWithRedis('RedisStore batching on a real Redis', () => {
           return typeof value === 'function' ? value.bind(target) : value;
         },
       }) as unknown as RedisClientLike;
-    };
 
     test('operations made in one turn of the event loop share one script call, in order', async () => {
       const store = new RedisStore({ client: counted(), prefix: uniquePrefix('batch') });
