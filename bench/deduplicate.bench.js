@@ -1,10 +1,19 @@
 // Throughput of the IDV chain with deduplicate(RedisStore) on loopback Redis, over the same
-// chain without it. The server runs in a child process (built package, dist/); autocannon
-// loads it from here, alternating A/B rounds so that drift hits both sides alike. Every
-// request carries a fresh task_id, so each one is claimed and completed (no duplicate
+// chain without it. The server runs in a child process (built package, dist/); wrk (or
+// autocannon) loads it from here, alternating the two routes so that drift hits both alike.
+// Every request carries a fresh task_id, so each one is claimed and completed (no duplicate
 // shortcut). Needs Redis: bash scripts/redis-server.sh start (REDIS_URL overrides the
 // default redis://127.0.0.1:6390). The server uses the `redis` client, or `ioredis` with
 // DEDUP_BENCH_CLIENT=ioredis.
+//
+// The figure with the bar compares peak throughput: each route's best over two loads, the
+// suite's connections (16) and SATURATING_CONNECTIONS, measured in the same rounds. Each
+// request of the de-duplication route waits for two Redis round trips, so at 16 connections
+// (a closed loop: a connection sends its next request when the last is answered) its server
+// sits idle while every request waits, and the ratio there measures that latency more than
+// the cost; it is reported beside, without a bar. The reference gets its best load too. Each
+// round logs every load's requests per second and the server's event-loop utilization (the
+// share of the time it was busy), which shows where a route is held back by waiting.
 'use strict';
 const { fork } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
@@ -18,6 +27,8 @@ const ROOT = path.join(__dirname, '..');
 const SERVER = path.join(ROOT, '__tests__', 'support', 'servers', 'dedup-bench-server.js');
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6390';
 const BASIC_TOKEN = 'bench:notify';
+/** Connections of the second load: enough that the de-duplication route's server is busy. */
+const SATURATING_CONNECTIONS = 128;
 
 function redisAnswers(url) {
   const { hostname, port } = new URL(url);
@@ -31,6 +42,20 @@ function redisAnswers(url) {
     socket.on('error', () => done(false));
     socket.on('connect', () => socket.write('PING\r\n'));
     socket.on('data', (data) => done(String(data).startsWith('+PONG')));
+  });
+}
+
+// The server's event-loop utilization since the last call: how much of the time it was busy.
+function utilization(child) {
+  return new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (message && message.type === 'elu') {
+        child.off('message', onMessage);
+        resolve(message.utilization);
+      }
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'elu' });
   });
 }
 
@@ -103,7 +128,7 @@ function median(values) {
 async function run(ctx = {}) {
   const rounds = ctx.rounds ?? 9;
   const seconds = ctx.seconds ?? 2;
-  const connections = ctx.connections ?? 32;
+  const connections = ctx.connections ?? 16;
   const log = ctx.log ?? ((line) => console.log(line));
   if (!fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
     throw new Error('deduplicate bench: dist/ is missing; run npm run build first');
@@ -120,38 +145,60 @@ async function run(ctx = {}) {
     basicToken: BASIC_TOKEN,
     client: process.env.DEDUP_BENCH_CLIENT === 'ioredis' ? 'ioredis' : 'redis',
   });
+  const levels = [...new Set([connections, SATURATING_CONNECTIONS])];
   try {
     // Warm-up: JIT, connection pools, Redis scripts cached.
-    await load(port, '/dedup', 1, connections);
-    await load(port, '/plain', 1, connections);
-    const ratios = [];
+    for (const level of levels) {
+      await load(port, '/dedup', 1, level);
+      await load(port, '/plain', 1, level);
+    }
+    const peak = [];
+    const closed = [];
     for (let round = 0; round < rounds; round++) {
       // Alternate which side goes first, so that neither always runs warmer.
       const order = round % 2 === 0 ? ['/dedup', '/plain'] : ['/plain', '/dedup'];
-      const rps = {};
-      for (const side of order) {
-        const result = await load(port, side, seconds, connections);
-        if (result.non2xx > 0 || result.errors > 0) {
-          throw new Error(
-            `deduplicate bench: ${side} answered ${result.non2xx} non-2xx, ${result.errors} errors`,
-          );
+      const rps = { '/dedup': [], '/plain': [] };
+      const busy = { '/dedup': [], '/plain': [] };
+      for (const level of levels) {
+        for (const side of order) {
+          await utilization(child);
+          const result = await load(port, side, seconds, level);
+          busy[side].push(await utilization(child));
+          if (result.non2xx > 0 || result.errors > 0) {
+            throw new Error(
+              `deduplicate bench: ${side} at ${level} connections answered ${result.non2xx} non-2xx, ${result.errors} errors`,
+            );
+          }
+          rps[side].push(result.rps);
         }
-        rps[side] = result.rps;
       }
-      ratios.push(rps['/dedup'] / rps['/plain']);
+      peak.push(Math.max(...rps['/dedup']) / Math.max(...rps['/plain']));
+      closed.push(rps['/dedup'][0] / rps['/plain'][0]);
+      const at = (side) =>
+        levels
+          .map((level, i) => `${Math.round(rps[side][i])} (${level}, ${busy[side][i].toFixed(2)})`)
+          .join(', ');
       log(
-        `  round ${round + 1}: dedup ${Math.round(rps['/dedup'])} req/s, plain ${Math.round(rps['/plain'])} req/s, ratio ${ratios.at(-1).toFixed(3)}`,
+        `  round ${round + 1}: req/s (connections, server busy): dedup ${at('/dedup')}; plain ${at('/plain')}; ` +
+          `peak ratio ${peak.at(-1).toFixed(3)}, at ${connections} ${closed.at(-1).toFixed(3)}`,
       );
     }
-    const ratio = median(ratios);
+    const spreadOf = (values) => Math.max(...values) - Math.min(...values);
     return [
       {
-        name: 'deduplicate (Redis) vs no dedup',
-        ratio,
+        name: `deduplicate (Redis) vs no dedup, peak (${levels.join('/')} conn.)`,
+        ratio: median(peak),
         bar: 0.85,
         direction: 'min',
-        median: ratio,
-        spread: Math.max(...ratios) - Math.min(...ratios),
+        median: median(peak),
+        spread: spreadOf(peak),
+      },
+      {
+        name: `deduplicate (Redis) vs no dedup at ${connections} conn. (latency)`,
+        ratio: median(closed),
+        direction: 'min',
+        median: median(closed),
+        spread: spreadOf(closed),
       },
     ];
   } finally {

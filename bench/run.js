@@ -4,8 +4,9 @@
 // machine slows both alike, and each figure is the median of the per-round ratios, with
 // their spread (max − min). Writes bench/results.json and bench/results.svg.
 //
-// Also runs every bench/*.bench.js module: `async run(ctx) → [{ name, ratio, bar,
-// direction: 'min' | 'max', median, spread, unit? }]`, where ctx offers `rounds`, `seconds`,
+// Also runs every bench/*.bench.js module: `async run(ctx) → [{ name, ratio, bar?,
+// direction: 'min' | 'max', median, spread, unit? }]` (a figure without `bar` is reported for
+// information, neither PASS nor FAIL), where ctx offers `rounds`, `seconds`,
 // `connections`, `log`, and the helpers below (`startServer`, `load`, `median`, `spread`).
 // A module that throws (say, no Redis) is skipped with its message.
 'use strict';
@@ -392,7 +393,13 @@ async function plugins() {
 
 // ---------------------------------------------------------------------------- output
 
-const passes = (r) => (r.direction === 'min' ? r.ratio >= r.bar : r.ratio <= r.bar);
+// A figure without a bar is reported for information: it neither passes nor fails.
+const informational = (r) => r.bar === undefined;
+const passes = (r) =>
+  informational(r) || (r.direction === 'min' ? r.ratio >= r.bar : r.ratio <= r.bar);
+const verdict = (r) => (informational(r) ? 'no bar' : passes(r) ? 'PASS' : 'FAIL');
+const barText = (r) =>
+  informational(r) ? '—' : `${r.direction === 'min' ? '≥' : '≤'} ${format(r.bar, r.unit)}`;
 const format = (value, unit) => (unit ? `${value.toFixed(1)} ${unit}` : value.toFixed(3));
 
 function chart(results, machine) {
@@ -419,20 +426,29 @@ function chart(results, machine) {
   ];
   rows.forEach((r, i) => {
     const y = top + i * rowHeight;
-    const ok = passes(r);
-    const color = ok ? '#2e7d32' : '#c62828';
+    const info = informational(r);
+    const color = info ? '#757575' : passes(r) ? '#2e7d32' : '#c62828';
+    // A figure without a bar is scaled as a ratio, 0 to 2.
+    const scale = info ? 1 : r.bar;
     const low = r.ratio - r.spread / 2;
     const high = r.ratio + r.spread / 2;
     lines.push(
       `<text x="16" y="${y + 22}">${escape(r.name)}</text>`,
-      `<rect x="${left}" y="${y + 8}" width="${x(r.ratio, r.bar) - left}" height="20" fill="${color}" fill-opacity="0.75"/>`,
-      `<line x1="${x(low, r.bar)}" x2="${x(high, r.bar)}" y1="${y + 18}" y2="${y + 18}" stroke="#222" stroke-width="1.5"/>`,
-      `<line x1="${x(r.bar, r.bar)}" x2="${x(r.bar, r.bar)}" y1="${y + 2}" y2="${y + 34}" stroke="#222" stroke-dasharray="4 3" stroke-width="2"/>`,
-      `<text x="${left + plot + 12}" y="${y + 22}" fill="${color}">${escape(`${format(r.ratio, r.unit)} ${r.direction === 'min' ? '≥' : '≤'} ${format(r.bar, r.unit)} ${ok ? 'PASS' : 'FAIL'}`)}</text>`,
+      `<rect x="${left}" y="${y + 8}" width="${x(r.ratio, scale) - left}" height="20" fill="${color}" fill-opacity="0.75"/>`,
+      `<line x1="${x(low, scale)}" x2="${x(high, scale)}" y1="${y + 18}" y2="${y + 18}" stroke="#222" stroke-width="1.5"/>`,
+    );
+    if (!info) {
+      lines.push(
+        `<line x1="${x(r.bar, r.bar)}" x2="${x(r.bar, r.bar)}" y1="${y + 2}" y2="${y + 34}" stroke="#222" stroke-dasharray="4 3" stroke-width="2"/>`,
+      );
+    }
+    const label = info ? format(r.ratio, r.unit) : `${format(r.ratio, r.unit)} ${barText(r)}`;
+    lines.push(
+      `<text x="${left + plot + 12}" y="${y + 22}" fill="${color}">${escape(`${label} ${verdict(r)}`)}</text>`,
     );
   });
   lines.push(
-    `<text x="16" y="${height - 14}" fill="#555">Dashed line: the bar (each row scaled 0 to twice its bar). Whisker: spread of the rounds (max − min), centred on the median.</text>`,
+    `<text x="16" y="${height - 14}" fill="#555">Dashed line: the bar (each row scaled 0 to twice its bar; grey rows have none and are scaled 0 to 2). Whisker: spread of the rounds (max − min), centred on the median.</text>`,
     '</svg>',
   );
   return lines.join('\n') + '\n';
@@ -472,7 +488,7 @@ async function main() {
     else {
       log(
         `| ${r.name} | ${format(r.median, r.unit)} | ${format(r.spread, r.unit)} | ` +
-          `${r.direction === 'min' ? '≥' : '≤'} ${format(r.bar, r.unit)} | ${passes(r) ? 'PASS' : 'FAIL'} |`,
+          `${barText(r)} | ${verdict(r)} |`,
       );
     }
   }
@@ -487,7 +503,7 @@ async function main() {
       connections: CONNECTIONS,
       memoryRequests: MEMORY_REQUESTS,
     },
-    results: results.map((r) => (r.skipped ? r : { ...r, pass: passes(r) })),
+    results: results.map((r) => (r.skipped || informational(r) ? r : { ...r, pass: passes(r) })),
   };
   fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(out, null, 2) + '\n');
   fs.writeFileSync(path.join(__dirname, 'results.svg'), chart(results, machine));

@@ -1,8 +1,11 @@
 // The server side of bench/deduplicate.bench.js, in its own process, built from dist/: the
 // same IDV chain twice, at /plain without de-duplication and at /dedup with
-// deduplicate(RedisStore). Sends { type: 'listening', port } over IPC when ready.
+// deduplicate(RedisStore). Sends { type: 'listening', port } over IPC when ready, and
+// answers { type: 'elu' } with the event loop's utilization since the last such message (the
+// share of the time the server was busy rather than waiting for I/O).
 'use strict';
 const http = require('node:http');
+const { performance } = require('node:perf_hooks');
 const express = require('express');
 const {
   authHeader,
@@ -45,6 +48,17 @@ async function main() {
   const server = http.createServer(app);
   server.listen(0, '127.0.0.1', () => {
     process.send({ type: 'listening', port: server.address().port });
+  });
+  let since = performance.eventLoopUtilization();
+  process.on('message', (message) => {
+    if (message && message.type === 'elu') {
+      const now = performance.eventLoopUtilization();
+      process.send({
+        type: 'elu',
+        utilization: performance.eventLoopUtilization(now, since).utilization,
+      });
+      since = now;
+    }
   });
   process.on('disconnect', () => {
     server.closeAllConnections();
