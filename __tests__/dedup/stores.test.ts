@@ -224,16 +224,30 @@ describeWithRedis('RedisStore on a real Redis', () => {
 
   // A `redis` client's per-command timeout (v5+) drops only commands not yet written: the
   // store flushes its batch on one setImmediate and the client writes on the next, so blocking
-  // the event loop in between lets a 5 ms timeout fire first.
-  async function callsAcrossABlockedLoop(options: { disableOfflineQueue: boolean }) {
-    const client = createClient({ url: REDIS_URL, commandOptions: { timeout: 5 }, ...options });
+  // the event loop in between lets a 5 ms timeout fire first. The package's own default (5 s
+  // in v6, kept in the client's internal `_commandOptions`) is shortened to 5 ms here, where a
+  // test asks for the default.
+  type Setup = 'default' | 'default, offline queue' | 'set in commandOptions' | 'set on a view';
+  async function callsAcrossABlockedLoop(setup: Setup) {
+    const client = createClient({
+      url: REDIS_URL,
+      disableOfflineQueue: setup !== 'default, offline queue',
+      ...(setup === 'set in commandOptions' ? { commandOptions: { timeout: 5 } } : {}),
+    });
     client.on('error', () => undefined);
     await client.connect();
     try {
-      const store = new RedisStore({ client, prefix: uniquePrefix('command-timeout') });
+      const base = (client as unknown as { _self: { _commandOptions: { timeout?: number } } })
+        ._self;
+      if (setup.startsWith('default')) {
+        expect(base._commandOptions.timeout).toBe(5_000);
+        base._commandOptions = { ...base._commandOptions, timeout: 5 };
+      }
+      const used = setup === 'set on a view' ? client.withCommandOptions({ timeout: 5 }) : client;
+      const store = new RedisStore({ client: used, prefix: uniquePrefix('command-timeout') });
       const claim = store.claim('k', 't', LONG);
       await new Promise((resolve) => setImmediate(resolve));
-      const own = client.ping();
+      const own = used.ping();
       const until = Date.now() + 30;
       while (Date.now() < until) {
         // Holds the event loop past the 5 ms timeout, before the client writes.
@@ -244,17 +258,20 @@ describeWithRedis('RedisStore on a real Redis', () => {
     }
   }
 
-  test("with disableOfflineQueue, the store's calls skip the redis client's per-command timeout; the client's own keep it", async () => {
-    const [claim, own] = await callsAcrossABlockedLoop({ disableOfflineQueue: true });
+  test("with disableOfflineQueue, the store's calls skip the redis package's default per-command timeout; the client's own keep it", async () => {
+    const [claim, own] = await callsAcrossABlockedLoop('default');
     expect(claim).toEqual({ status: 'fulfilled', value: { state: 'claimed' } });
     expect(own).toMatchObject({ status: 'rejected', reason: expect.any(TimeoutError) });
   });
 
-  test("a redis client that queues offline keeps its per-command timeout for the store's calls", async () => {
-    const [claim, own] = await callsAcrossABlockedLoop({ disableOfflineQueue: false });
-    expect(claim).toMatchObject({ status: 'rejected', reason: expect.any(TimeoutError) });
-    expect(own).toMatchObject({ status: 'rejected', reason: expect.any(TimeoutError) });
-  });
+  test.each<Setup>(['default, offline queue', 'set in commandOptions', 'set on a view'])(
+    "the store's calls keep a redis client's per-command timeout: %s",
+    async (setup) => {
+      const [claim, own] = await callsAcrossABlockedLoop(setup);
+      expect(claim).toMatchObject({ status: 'rejected', reason: expect.any(TimeoutError) });
+      expect(own).toMatchObject({ status: 'rejected', reason: expect.any(TimeoutError) });
+    },
+  );
 });
 
 describeWithRedis('RedisStore batching on a real Redis', () => {

@@ -102,11 +102,11 @@ interface Operation {
  * package never imports either. So that a Redis outage answers `STORE_UNAVAILABLE` at once
  * instead of queueing, create the client with `disableOfflineQueue: true` (`redis`) or
  * `enableOfflineQueue: false` (`ioredis`); otherwise `deduplicate()`'s `storeTimeoutMs` bounds
- * the wait. With `disableOfflineQueue: true`, the store's scripts go through a view of a
- * `redis` client without the client's per-command timeout (`commandOptions.timeout`), which
- * then only matters before a command is written and whose `AbortSignal` costs more CPU than
- * the rest of a batched call; the client itself is left as it is, and `storeTimeoutMs` bounds
- * each store call.
+ * the wait. With a single `redis` client (v5+) created with `disableOfflineQueue: true`, the
+ * store's scripts skip the package's default per-command timeout (5 s in v6), which then only
+ * matters before a command is written and whose `AbortSignal` costs more CPU than the rest of
+ * a batched call; the client itself is left as it is, a timeout set in `commandOptions` is
+ * kept, and through `deduplicate()` each store call is bounded by `storeTimeoutMs`.
  *
  * @throws {TypeError} when `client` lacks `eval`, `prefix` or `batch` has the wrong type, or
  *   `batch: true` is asked of a cluster client without a hash tag (`{…}`) in `prefix`.
@@ -144,7 +144,7 @@ export class RedisStore implements DeduplicationStore {
     this.prefix = prefix;
     this.#batch = batch;
     const ioredis = isIoredis(client);
-    const target = ioredis ? client : withoutCommandTimeout(client);
+    const target = ioredis ? client : withoutDefaultCommandTimeout(client);
     const call = (method: unknown, script: string, keys: string[], args: string[]) =>
       (method as (...all: unknown[]) => PromiseLike<unknown>).call(
         target,
@@ -254,14 +254,27 @@ export class RedisStore implements DeduplicationStore {
 // measured on Node 20, more than the rest of a batched call costs. That timeout only drops
 // commands still waiting to be written (it is disarmed once a command is sent); with the
 // offline queue disabled, nothing waits for a connection, and a dropped connection rejects
-// every pending command at once. For such a client the store's calls go through a view of it
-// without the timeout (the client itself is left as it is); deduplicate() bounds every store
-// call itself (storeTimeoutMs). A client that queues offline keeps it, so that a long outage
-// cannot pile up the store's calls. Older clients have no per-command timeout and no
-// withCommandOptions.
-function withoutCommandTimeout(client: Record<string, unknown>): Record<string, unknown> {
-  const options = client.options as { disableOfflineQueue?: unknown } | undefined;
-  if (typeof client.withCommandOptions !== 'function' || options?.disableOfflineQueue !== true) {
+// every pending command at once. So for such a client, when the timeout is the package's own
+// default (not set in `commandOptions`, nor by a view passed as the client), the store's calls
+// go through a view of it without the timeout; the client itself is left as it is. A timeout
+// the user set, and a client that queues offline (so that a long outage cannot pile up the
+// store's calls), keep theirs. Clusters and pools, which have no `options` of this shape, and
+// older clients, which have no withCommandOptions, are used as they are.
+function withoutDefaultCommandTimeout(client: Record<string, unknown>): Record<string, unknown> {
+  const options = client.options as
+    { disableOfflineQueue?: unknown; commandOptions?: { timeout?: unknown } } | undefined;
+  const timeoutOf = (object: unknown) =>
+    ((object as { _commandOptions?: { timeout?: unknown } } | undefined)?._commandOptions ?? {})
+      .timeout;
+  // A view (withCommandOptions and the like) keeps the client it derives from as `_self`.
+  const timeout = timeoutOf(client);
+  if (
+    typeof client.withCommandOptions !== 'function' ||
+    options?.disableOfflineQueue !== true ||
+    options.commandOptions?.timeout !== undefined ||
+    !timeout ||
+    timeout !== timeoutOf(client._self ?? client)
+  ) {
     return client;
   }
   return (client.withCommandOptions as (options: object) => Record<string, unknown>)({
