@@ -6,14 +6,18 @@
 // default redis://127.0.0.1:6390). The server uses the `redis` client, or `ioredis` with
 // DEDUP_BENCH_CLIENT=ioredis.
 //
-// The figure with the bar compares peak throughput: each route's best over two loads, the
-// suite's connections (16) and SATURATING_CONNECTIONS, measured in the same rounds. Each
-// request of the de-duplication route waits for two Redis round trips, so at 16 connections
-// (a closed loop: a connection sends its next request when the last is answered) its server
-// sits idle while every request waits, and the ratio there measures that latency more than
-// the cost; it is reported beside, without a bar. The reference gets its best load too. Each
-// round logs every load's requests per second and the server's event-loop utilization (the
-// share of the time it was busy), which shows where a route is held back by waiting.
+// Three figures, from the same rounds:
+// - with the bar, peak throughput: each route's best of two loads, the suite's connections
+//   (16) and SATURATING_CONNECTIONS. Each request of the de-duplication route waits for two
+//   Redis round trips; at 16 connections, a closed loop (a connection sends its next request
+//   when the last is answered), its server sits idle while every request waits.
+// - without a bar, that ratio at 16 connections, which measures that latency more than the
+//   cost;
+// - without a bar, the server's CPU time per request at a fixed rate, half the plain route's
+//   peak in the round (autocannon's overallRate): the cost at a load that leaves it idle half
+//   the time, where batches are small. As a ratio, plain over de-duplication.
+// Each round logs every load's requests per second and the server's event-loop utilization
+// (the share of the time it was busy), and the median latencies at 16 connections.
 'use strict';
 const { fork } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
@@ -45,17 +49,27 @@ function redisAnswers(url) {
   });
 }
 
-// The server's event-loop utilization since the last call: how much of the time it was busy.
-function utilization(child) {
-  return new Promise((resolve) => {
-    const onMessage = (message) => {
-      if (message && message.type === 'elu') {
-        child.off('message', onMessage);
-        resolve(message.utilization);
-      }
+// What the server used since the last call: { utilization, cpuMicros } (see the server).
+function usage(child) {
+  return new Promise((resolve, reject) => {
+    const done = (error, value) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve(value);
     };
+    const onMessage = (message) => {
+      if (message && message.type === 'usage') done(undefined, message);
+    };
+    const onExit = (code) => done(new Error(`deduplicate bench: the server exited with ${code}`));
+    const timer = setTimeout(
+      () => done(new Error('deduplicate bench: the server did not report its usage')),
+      10_000,
+    );
     child.on('message', onMessage);
-    child.send({ type: 'elu' });
+    child.once('exit', onExit);
+    child.send({ type: 'usage' });
   });
 }
 
@@ -77,15 +91,16 @@ function startServer(config) {
 }
 
 // Every request carries a fresh task_id: with wrk (when installed, see bench/wrk.js) from a
-// counter in its script, with autocannon from setupRequest.
-async function load(port, pathName, seconds, connections) {
+// counter in its script, with autocannon from setupRequest. With `rate` (requests per second
+// in all), autocannon paces the load, since wrk cannot.
+async function load(port, pathName, seconds, connections, rate) {
   const session = randomUUID();
   const headers = {
     'content-type': 'application/json',
     authorization: 'Basic ' + Buffer.from(BASIC_TOKEN).toString('base64'),
   };
   const body = (n) => `{"session_id":"${session}","task_id":"t-${n}","topic":"task_completion"}`;
-  if (wrkAvailable()) {
+  if (rate === undefined && wrkAvailable()) {
     const result = await wrk({
       port,
       path: pathName,
@@ -94,7 +109,7 @@ async function load(port, pathName, seconds, connections) {
       seconds,
       connections,
     });
-    return { rps: result.rps, non2xx: result.non2xx, errors: result.errors };
+    return result;
   }
   let sequence = 0;
   const result = await autocannon({
@@ -102,6 +117,7 @@ async function load(port, pathName, seconds, connections) {
     connections,
     duration: seconds,
     headers,
+    ...(rate === undefined ? {} : { overallRate: rate }),
     requests: [
       {
         method: 'POST',
@@ -113,7 +129,14 @@ async function load(port, pathName, seconds, connections) {
       },
     ],
   });
-  return { rps: result.requests.mean, non2xx: result.non2xx, errors: result.errors };
+  return {
+    rps: result.requests.mean,
+    total: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
 }
 
 function median(values) {
@@ -146,61 +169,109 @@ async function run(ctx = {}) {
     client: process.env.DEDUP_BENCH_CLIENT === 'ioredis' ? 'ioredis' : 'redis',
   });
   const levels = [...new Set([connections, SATURATING_CONNECTIONS])];
+  const measure = async (side, level, rate) => {
+    await usage(child);
+    const result = await load(port, side, seconds, level, rate);
+    const used = await usage(child);
+    if (result.non2xx > 0 || result.errors > 0) {
+      throw new Error(
+        `deduplicate bench: ${side} at ${level} connections answered ${result.non2xx} non-2xx, ${result.errors} errors`,
+      );
+    }
+    return { ...result, busy: used.utilization, cpuPerRequest: used.cpuMicros / result.total };
+  };
   try {
     // Warm-up: JIT, connection pools, Redis scripts cached.
     for (const level of levels) {
       await load(port, '/dedup', 1, level);
       await load(port, '/plain', 1, level);
     }
-    const peak = [];
-    const closed = [];
+    const measured = [];
     for (let round = 0; round < rounds; round++) {
-      // Alternate which side goes first, so that neither always runs warmer.
-      const order = round % 2 === 0 ? ['/dedup', '/plain'] : ['/plain', '/dedup'];
-      const rps = { '/dedup': [], '/plain': [] };
-      const busy = { '/dedup': [], '/plain': [] };
-      for (const level of levels) {
-        for (const side of order) {
-          await utilization(child);
-          const result = await load(port, side, seconds, level);
-          busy[side].push(await utilization(child));
-          if (result.non2xx > 0 || result.errors > 0) {
-            throw new Error(
-              `deduplicate bench: ${side} at ${level} connections answered ${result.non2xx} non-2xx, ${result.errors} errors`,
-            );
-          }
-          rps[side].push(result.rps);
-        }
+      // Alternate which side goes first, and (every other pair of rounds) which load, so that
+      // neither always runs warmer.
+      const sides = round % 2 === 0 ? ['/dedup', '/plain'] : ['/plain', '/dedup'];
+      const loads = Math.floor(round / 2) % 2 === 0 ? levels : [...levels].reverse();
+      const at = { '/dedup': {}, '/plain': {} };
+      for (const level of loads) {
+        for (const side of sides) at[side][level] = await measure(side, level);
       }
-      peak.push(Math.max(...rps['/dedup']) / Math.max(...rps['/plain']));
-      closed.push(rps['/dedup'][0] / rps['/plain'][0]);
-      const at = (side) =>
+      const peakOf = (side) => Math.max(...levels.map((level) => at[side][level].rps));
+      const rate = Math.round(peakOf('/plain') / 2);
+      const paced = {};
+      for (const side of sides) paced[side] = await measure(side, SATURATING_CONNECTIONS, rate);
+      const result = {
+        peak: peakOf('/dedup') / peakOf('/plain'),
+        closed: at['/dedup'][connections].rps / at['/plain'][connections].rps,
+        cpu: paced['/plain'].cpuPerRequest / paced['/dedup'].cpuPerRequest,
+        rate,
+        loads: Object.fromEntries(
+          ['/dedup', '/plain'].map((side) => [
+            side,
+            {
+              ...Object.fromEntries(
+                levels.map((level) => {
+                  const { rps, busy, p50, p99 } = at[side][level];
+                  return [`${level} connections`, { rps, busy, p50, p99 }];
+                }),
+              ),
+              [`${rate} req/s`]: {
+                cpuPerRequest: paced[side].cpuPerRequest,
+                busy: paced[side].busy,
+              },
+            },
+          ]),
+        ),
+      };
+      measured.push(result);
+      const describe = (side) =>
         levels
-          .map((level, i) => `${Math.round(rps[side][i])} (${level}, ${busy[side][i].toFixed(2)})`)
+          .map((level) => {
+            const { rps, busy } = at[side][level];
+            return `${Math.round(rps)} (${level}, ${busy.toFixed(2)})`;
+          })
           .join(', ');
+      const low = (side) => at[side][connections];
       log(
-        `  round ${round + 1}: req/s (connections, server busy): dedup ${at('/dedup')}; plain ${at('/plain')}; ` +
-          `peak ratio ${peak.at(-1).toFixed(3)}, at ${connections} ${closed.at(-1).toFixed(3)}`,
+        `  round ${round + 1}: req/s (connections, server busy): dedup ${describe('/dedup')}; ` +
+          `plain ${describe('/plain')}; p50 at ${connections}: dedup ${low('/dedup').p50.toFixed(2)} ms, ` +
+          `plain ${low('/plain').p50.toFixed(2)} ms; CPU/request at ${rate} req/s: ` +
+          `dedup ${paced['/dedup'].cpuPerRequest.toFixed(1)} µs, plain ${paced['/plain'].cpuPerRequest.toFixed(1)} µs; ` +
+          `ratios: peak ${result.peak.toFixed(3)}, at ${connections} ${result.closed.toFixed(3)}, CPU ${result.cpu.toFixed(3)}`,
       );
     }
-    const spreadOf = (values) => Math.max(...values) - Math.min(...values);
-    return [
-      {
-        name: `deduplicate (Redis) vs no dedup, peak (${levels.join('/')} conn.)`,
-        ratio: median(peak),
-        bar: 0.85,
-        direction: 'min',
-        median: median(peak),
-        spread: spreadOf(peak),
-      },
-      {
-        name: `deduplicate (Redis) vs no dedup at ${connections} conn. (latency)`,
-        ratio: median(closed),
-        direction: 'min',
-        median: median(closed),
-        spread: spreadOf(closed),
-      },
+    const figure = (name, values, extra) => ({
+      name,
+      ratio: median(values),
+      direction: 'min',
+      median: median(values),
+      spread: Math.max(...values) - Math.min(...values),
+      ...extra,
+    });
+    const figures = [
+      figure(
+        `deduplicate (Redis) vs no dedup, peak (${levels.join('/')} conn.)`,
+        measured.map((r) => r.peak),
+        { bar: 0.85, rounds: measured },
+      ),
     ];
+    if (levels.length > 1) {
+      figures.push(
+        figure(
+          `deduplicate (Redis) vs no dedup at ${connections} conn. (latency)`,
+          measured.map((r) => r.closed),
+          { informational: true },
+        ),
+      );
+    }
+    figures.push(
+      figure(
+        'deduplicate (Redis) vs no dedup, CPU/request at half load',
+        measured.map((r) => r.cpu),
+        { informational: true },
+      ),
+    );
+    return figures;
   } finally {
     await new Promise((resolve) => {
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

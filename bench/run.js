@@ -4,9 +4,9 @@
 // machine slows both alike, and each figure is the median of the per-round ratios, with
 // their spread (max − min). Writes bench/results.json and bench/results.svg.
 //
-// Also runs every bench/*.bench.js module: `async run(ctx) → [{ name, ratio, bar?,
-// direction: 'min' | 'max', median, spread, unit? }]` (a figure without `bar` is reported for
-// information, neither PASS nor FAIL), where ctx offers `rounds`, `seconds`,
+// Also runs every bench/*.bench.js module: `async run(ctx) → [{ name, ratio, bar,
+// direction: 'min' | 'max', median, spread, unit? }]` (or `informational: true` instead of
+// `bar`: reported for information, neither PASS nor FAIL), where ctx offers `rounds`, `seconds`,
 // `connections`, `log`, and the helpers below (`startServer`, `load`, `median`, `spread`).
 // A module that throws (say, no Redis) is skipped with its message.
 'use strict';
@@ -393,13 +393,19 @@ async function plugins() {
 
 // ---------------------------------------------------------------------------- output
 
-// A figure without a bar is reported for information: it neither passes nor fails.
-const informational = (r) => r.bar === undefined;
+// A figure marked informational is reported without a bar: it neither passes nor fails. Any
+// other figure without a numeric bar fails.
+const informational = (r) => r.informational === true;
 const passes = (r) =>
-  informational(r) || (r.direction === 'min' ? r.ratio >= r.bar : r.ratio <= r.bar);
+  informational(r) ||
+  (typeof r.bar === 'number' && (r.direction === 'min' ? r.ratio >= r.bar : r.ratio <= r.bar));
 const verdict = (r) => (informational(r) ? 'no bar' : passes(r) ? 'PASS' : 'FAIL');
-const barText = (r) =>
-  informational(r) ? '—' : `${r.direction === 'min' ? '≥' : '≤'} ${format(r.bar, r.unit)}`;
+const hasBar = (r) => typeof r.bar === 'number';
+const barText = (r) => {
+  if (informational(r)) return '—';
+  if (!hasBar(r)) return 'missing';
+  return `${r.direction === 'min' ? '≥' : '≤'} ${format(r.bar, r.unit)}`;
+};
 const format = (value, unit) => (unit ? `${value.toFixed(1)} ${unit}` : value.toFixed(3));
 
 function chart(results, machine) {
@@ -429,7 +435,7 @@ function chart(results, machine) {
     const info = informational(r);
     const color = info ? '#757575' : passes(r) ? '#2e7d32' : '#c62828';
     // A figure without a bar is scaled as a ratio, 0 to 2.
-    const scale = info ? 1 : r.bar;
+    const scale = hasBar(r) ? r.bar : 1;
     const low = r.ratio - r.spread / 2;
     const high = r.ratio + r.spread / 2;
     lines.push(
@@ -437,7 +443,7 @@ function chart(results, machine) {
       `<rect x="${left}" y="${y + 8}" width="${x(r.ratio, scale) - left}" height="20" fill="${color}" fill-opacity="0.75"/>`,
       `<line x1="${x(low, scale)}" x2="${x(high, scale)}" y1="${y + 18}" y2="${y + 18}" stroke="#222" stroke-width="1.5"/>`,
     );
-    if (!info) {
+    if (hasBar(r)) {
       lines.push(
         `<line x1="${x(r.bar, r.bar)}" x2="${x(r.bar, r.bar)}" y1="${y + 2}" y2="${y + 34}" stroke="#222" stroke-dasharray="4 3" stroke-width="2"/>`,
       );

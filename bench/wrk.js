@@ -56,18 +56,20 @@ function script({ path: urlPath, headers, body, template }) {
 
 const UNITS = { us: 1e-3, ms: 1, s: 1e3 };
 
-/** Reads wrk's summary: requests/s, p99 in ms, total, non-2xx, socket errors. */
+/** Reads wrk's summary: requests/s, p50 and p99 in ms, total, non-2xx, socket errors. */
 function parse(output) {
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
+  const p50 = /^\s*50%\s+([\d.]+)(us|ms|s)\s*$/m.exec(output);
   const p99 = /^\s*99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(output);
   const total = /(\d+) requests in/.exec(output);
-  if (!rps || !p99 || !total) throw new Error(`could not read wrk's output:\n${output}`);
+  if (!rps || !p50 || !p99 || !total) throw new Error(`could not read wrk's output:\n${output}`);
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(output);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
     output,
   );
   return {
     rps: Number(rps[1]),
+    p50: Number(p50[1]) * UNITS[p50[2]],
     p99: Number(p99[1]) * UNITS[p99[2]],
     total: Number(total[1]),
     non2xx: non2xx ? Number(non2xx[1]) : 0,

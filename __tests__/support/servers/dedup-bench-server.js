@@ -1,8 +1,9 @@
 // The server side of bench/deduplicate.bench.js, in its own process, built from dist/: the
 // same IDV chain twice, at /plain without de-duplication and at /dedup with
 // deduplicate(RedisStore). Sends { type: 'listening', port } over IPC when ready, and
-// answers { type: 'elu' } with the event loop's utilization since the last such message (the
-// share of the time the server was busy rather than waiting for I/O).
+// answers { type: 'usage' } with what the server used since the last such message: the event
+// loop's utilization (the share of the time it was busy rather than waiting for I/O) and the
+// process's CPU time in µs (all threads, user and system).
 'use strict';
 const http = require('node:http');
 const { performance } = require('node:perf_hooks');
@@ -49,13 +50,15 @@ async function main() {
   server.listen(0, '127.0.0.1', () => {
     process.send({ type: 'listening', port: server.address().port });
   });
-  let since = performance.eventLoopUtilization();
+  let since = { loop: performance.eventLoopUtilization(), cpu: process.cpuUsage() };
   process.on('message', (message) => {
-    if (message && message.type === 'elu') {
-      const now = performance.eventLoopUtilization();
+    if (message && message.type === 'usage') {
+      const now = { loop: performance.eventLoopUtilization(), cpu: process.cpuUsage() };
+      const cpu = process.cpuUsage(since.cpu);
       process.send({
-        type: 'elu',
-        utilization: performance.eventLoopUtilization(now, since).utilization,
+        type: 'usage',
+        utilization: performance.eventLoopUtilization(now.loop, since.loop).utilization,
+        cpuMicros: cpu.user + cpu.system,
       });
       since = now;
     }
