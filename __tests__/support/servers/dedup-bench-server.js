@@ -54,11 +54,10 @@ async function main() {
   process.on('message', (message) => {
     if (message && message.type === 'usage') {
       const now = { loop: performance.eventLoopUtilization(), cpu: process.cpuUsage() };
-      const cpu = process.cpuUsage(since.cpu);
       process.send({
         type: 'usage',
         utilization: performance.eventLoopUtilization(now.loop, since.loop).utilization,
-        cpuMicros: cpu.user + cpu.system,
+        cpuMicros: now.cpu.user - since.cpu.user + (now.cpu.system - since.cpu.system),
       });
       since = now;
     }
