@@ -13,6 +13,7 @@ export type {
 export { AGE_VERIFICATION_STATES } from './core/age-verification-notification';
 export type {
   AgeVerificationNotification,
+  AgeVerificationNotificationOf,
   AgeVerificationState,
   OpenString,
 } from './core/age-verification-notification';
@@ -63,7 +64,7 @@ export type { VerifySignatureOptions } from './express/verify-signature';
 export { topicRouter } from './express/topic-router';
 export type { TopicRouter } from './express/topic-router';
 export { stateRouter } from './express/state-router';
-export type { StateRouter, AgeVerificationNotificationOf } from './express/state-router';
+export type { StateRouter } from './express/state-router';
 export { idvNotifications, ageVerificationNotifications } from './express/presets';
 export type {
   IdvHandlers,

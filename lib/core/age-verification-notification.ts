@@ -49,6 +49,11 @@ export interface AgeVerificationNotification {
   readonly signature: string;
 }
 
+/** An age verification notification whose `state` is known to be `S`. */
+export type AgeVerificationNotificationOf<S extends string> = AgeVerificationNotification & {
+  readonly state: S;
+};
+
 type FieldType = 'string' | 'integer' | 'boolean';
 
 // Required fields are those present in every documented example and needed to act on a

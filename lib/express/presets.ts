@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type {
   AgeVerificationNotification,
+  AgeVerificationNotificationOf,
   AgeVerificationState,
 } from '../core/age-verification-notification';
 import type {
@@ -16,7 +17,6 @@ import { rawBody } from './raw-body';
 import type { RawBodyOptions } from './raw-body';
 import type { NotificationHandler } from './request';
 import { stateRouter } from './state-router';
-import type { AgeVerificationNotificationOf } from './state-router';
 import { topicRouter } from './topic-router';
 import { verifySignature } from './verify-signature';
 import type { VerifySignatureOptions } from './verify-signature';

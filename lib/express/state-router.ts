@@ -1,15 +1,11 @@
 import type { RequestHandler } from 'express';
 import type {
   AgeVerificationNotification,
+  AgeVerificationNotificationOf,
   AgeVerificationState,
 } from '../core/age-verification-notification';
 import { createNotificationRouter } from './notification-router';
 import type { NotificationHandler } from './request';
-
-/** An age verification notification whose `state` is known to be `S`. */
-export type AgeVerificationNotificationOf<S extends string> = AgeVerificationNotification & {
-  readonly state: S;
-};
 
 /**
  * The router returned by {@link stateRouter}: an Express middleware with chainable
