@@ -13,7 +13,6 @@ import { assertStaticToken } from '../core/notification-config';
 import { createTokenVerifier } from '../core/notification-token';
 import type { NotificationTokenVerifyOptions } from '../core/notification-token';
 import './request';
-import { shareShapes } from './share-shapes';
 
 /** One token, several (rotation), or none (`undefined`: no notification is expected). */
 export type ResolvedTokens = string | readonly string[] | undefined;
@@ -86,7 +85,6 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
     if (scheme !== 'bearer') throw new TypeError(`${where}: jwt needs scheme 'bearer'`);
     const verifyToken = createTokenVerifier(jwt, where);
     return function authHeaderMiddleware(req: Request, res: Response, next: NextFunction): void {
-      shareShapes(req, res);
       let presented: Buffer;
       try {
         presented = readCredentials(req.headers.authorization, scheme, realm);
@@ -109,7 +107,6 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
   const resolve = typeof token === 'function' ? token : undefined;
 
   return function authHeaderMiddleware(req: Request, res: Response, next: NextFunction): void {
-    shareShapes(req, res);
     const header = req.headers.authorization;
     // The common case, a header written exactly as Yoti writes it for a configured token,
     // is settled without decoding; anything else takes the general path below.

@@ -4,7 +4,6 @@ import type { SettleFailure } from '../core/claim-protocol';
 import { defaultDeduplicationKey } from '../core/deduplication-key';
 import type { DeduplicationKey } from '../core/deduplication-key';
 import type { DeduplicationStore } from '../core/deduplication-store';
-import { shareShapes } from './share-shapes';
 
 /**
  * Options of {@link deduplicate}; only `store` is required.
@@ -100,7 +99,6 @@ export function deduplicate(options: DeduplicateOptions): RequestHandler {
   }
 
   return function deduplicate(req: Request, res: Response, next: NextFunction): void {
-    shareShapes(req, res);
     const notification = req.notification;
     if (notification === undefined) {
       return next(

@@ -3,7 +3,6 @@ import { toIdvNotification } from '../core/idv-notification';
 import { decodeJson } from '../core/json';
 import { RawBodyUnavailableError } from '../core/errors';
 import './request';
-import { shareShapes } from './share-shapes';
 
 /** Options of {@link parseIdvNotification}. Reserved; none yet. */
 export type ParseIdvNotificationOptions = Record<string, never>;
@@ -26,7 +25,6 @@ export function parseIdvNotification(_options: ParseIdvNotificationOptions = {})
     res: Response,
     next: NextFunction,
   ): void {
-    shareShapes(req, res);
     if (!Buffer.isBuffer(req.rawBody)) {
       return next(
         new RawBodyUnavailableError('parseIdvNotification() needs rawBody() mounted before it'),

@@ -18,7 +18,6 @@ import {
   parseContentType,
 } from '../core/media-type';
 import './request';
-import { shareShapes } from './share-shapes';
 
 /** Options of {@link rawBody}. */
 export interface RawBodyOptions {
@@ -60,7 +59,6 @@ export function rawBody(options: RawBodyOptions = {}): RequestHandler {
   const accepts = compileAccepts(options.type ?? DEFAULT_JSON_TYPES);
 
   return function rawBodyMiddleware(req: Request, res: Response, next: NextFunction): void {
-    shareShapes(req, res);
     if (Buffer.isBuffer(req.rawBody)) {
       const captured = req.rawBody;
       return next(refuseType(req, accepts) ?? refuseBytes(captured));
@@ -211,6 +209,5 @@ function halt(req: IncomingMessage): void {
  * app.post('/yoti/age', rawBody(), verifySignature(), stateRouter().on('COMPLETE', grant));
  */
 export function keepRawBody(req: IncomingMessage, res: unknown, buffer: Buffer): void {
-  shareShapes(req, res);
   (req as Request).rawBody = buffer;
 }

@@ -3,7 +3,6 @@ import { compileSignatureVerifier } from '../core/age-verification';
 import type { SignatureVerifierOptions } from '../core/age-verification';
 import { RawBodyUnavailableError } from '../core/errors';
 import './request';
-import { shareShapes } from './share-shapes';
 
 /** Options of {@link verifySignature}. */
 export type VerifySignatureOptions = SignatureVerifierOptions;
@@ -26,7 +25,6 @@ export type VerifySignatureOptions = SignatureVerifierOptions;
 export function verifySignature(options: VerifySignatureOptions = {}): RequestHandler {
   const verify = compileSignatureVerifier(options, 'verifySignature');
   return function verifySignatureMiddleware(req: Request, res: Response, next: NextFunction): void {
-    shareShapes(req, res);
     if (!Buffer.isBuffer(req.rawBody)) {
       return next(
         new RawBodyUnavailableError('verifySignature() needs rawBody() mounted before it'),
