@@ -135,3 +135,54 @@ describe('importVerificationKeys() throws a TypeError, synchronously, for', () =
     expect(() => createSignatureVerifier({ publicKey: smallRsa })).toThrow(TypeError);
   });
 });
+
+describe('hints for the usual key mistakes', () => {
+  const body = Buffer.from(
+    JSON.stringify({
+      method: 'AGE_ESTIMATION',
+      age: 30,
+      session_key: 's',
+      id: 'i',
+      timestamp: 1,
+      evidence_id: 'e',
+      state: 'COMPLETE',
+      signature: Buffer.alloc(384, 7).toString('base64'),
+    }),
+  );
+
+  test("a signature that does not verify names Yoti's published key by its fingerprint", () => {
+    const verify = createSignatureVerifier();
+    expect(() => verify(body)).toThrow(
+      expect.objectContaining({
+        code: 'SIGNATURE_INVALID',
+        message: expect.stringMatching(
+          /Yoti's published key \(SHA-256 566e085eed69dc0166c25d6ba68c49d6687598ce332930ea86d031ea6b6c15cf\).*createTestSigner/,
+        ),
+      }),
+    );
+  });
+
+  test('with keys of its own, the message names each by its SPKI fingerprint', () => {
+    const der = createPublicKey(pem3072).export({ format: 'der', type: 'spki' });
+    const fingerprint = createHash('sha256').update(der).digest('hex');
+    const verify = createSignatureVerifier({
+      publicKey: [pem3072, YOTI_AGE_VERIFICATION_PUBLIC_KEY],
+    });
+    expect(() => verify(body)).toThrow(new RegExp(`any of the key with SHA-256 ${fingerprint}`));
+    expect(() => verify(body)).not.toThrow(/the default/);
+  });
+
+  test.each(['keys/public.pem', './yoti.pem', '/etc/yoti/key', 'C:\\keys\\yoti.crt'])(
+    'a publicKey that looks like a path (%s) is a TypeError that says so',
+    (value) => {
+      expect(() => importVerificationKeys(value)).toThrow(TypeError);
+      expect(() => importVerificationKeys(value)).toThrow(/looks like a file path.*readFileSync/);
+    },
+  );
+
+  test('a Promise passed as publicKey asks whether await was forgotten', () => {
+    const promise = Promise.resolve(pem3072);
+    expect(() => importVerificationKeys(promise as never)).toThrow(TypeError);
+    expect(() => importVerificationKeys(promise as never)).toThrow(/did you forget await\?/);
+  });
+});

@@ -186,6 +186,13 @@ const bodies: fc.Arbitrary<{ body: Buffer; route: string }> = fc
           .chain((i) => tamperSignature(pool[i % pool.length]!))
           .map((members) => ({ kind: 'sig', members })),
       },
+      {
+        weight: 3,
+        arbitrary: fc
+          .nat()
+          .chain((i) => insertWhitespace(pool[i % pool.length]!))
+          .map((members) => ({ kind: 'whitespace', members })),
+      },
     ),
     fc.constantFrom('compact', 'pretty', 'bom', 'nested', 'junk', 'flip'),
     fc.nat(),
@@ -233,6 +240,71 @@ function shapeIsRight(payload: Record<string, unknown>): boolean {
   });
 }
 
+const GENERATED = [
+  'id',
+  'session_key',
+  'evidence_id',
+  'state',
+  'method',
+  'check_type',
+  'error_code',
+];
+
+function whitespaceKey(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([k, v]) => /\s/.test(k) || whitespaceKey(v));
+}
+
+function finite(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (value === null || typeof value !== 'object') return true;
+  return Object.values(value).every(finite);
+}
+
+/** Every character of JavaScript's `\s`: what a stripped signature does not see. */
+export const WHITESPACE_CHARACTERS = [
+  ' ',
+  '\t',
+  '\n',
+  '\v',
+  '\f',
+  '\r',
+  '\u00a0',
+  '\u1680',
+  ...Array.from({ length: 11 }, (_, i) => String.fromCharCode(0x2000 + i)),
+  '\u2028',
+  '\u2029',
+  '\u202f',
+  '\u205f',
+  '\u3000',
+  '\ufeff',
+];
+
+/**
+ * A genuine notification with whitespace inserted into one key or one string value, at the
+ * start, the end or inside, and not signed again: under 'strip-whitespace' it still verifies.
+ */
+function insertWhitespace(members: Members): fc.Arbitrary<Members> {
+  return fc
+    .tuple(
+      fc.nat({ max: members.length - 1 }),
+      fc.boolean(),
+      fc.constantFrom(...WHITESPACE_CHARACTERS),
+      fc.nat(),
+    )
+    .map(([i, inKey, space, at]) =>
+      members.map(([k, v], j) => {
+        if (j !== i) return [k, v] as const;
+        const pad = (text: string) => {
+          const cut = at % (text.length + 1);
+          return text.slice(0, cut) + space + text.slice(cut);
+        };
+        if (inKey || typeof v !== 'string' || k === 'signature') return [pad(k), v] as const;
+        return [k, pad(v)] as const;
+      }),
+    );
+}
+
 function ageOracle(
   body: Buffer,
   route: string,
@@ -267,6 +339,13 @@ function ageOracle(
     ),
   );
   if (!verifies) return invalid;
+  // SPEC §2.2: what the signature cannot vouch for is refused, whatever verified.
+  if (
+    whitespaceKey(payload) ||
+    GENERATED.some((f) => typeof payload[f] === 'string' && /\s/.test(payload[f]))
+  )
+    return invalid;
+  if (!finite(payload)) return { expected: { status: 400, code: 'PAYLOAD_INVALID' } };
   if (!shapeIsRight(payload)) return { expected: { status: 400, code: 'PAYLOAD_INVALID' } };
   if (route === '/fresh' && Math.abs(NOW - (payload.timestamp as number)) > MAX_AGE) {
     return { expected: { status: 401, code: 'NOTIFICATION_EXPIRED' } };

@@ -4,10 +4,10 @@ import type {
   CanonicalizationName,
   CompiledCanonicalization,
 } from './canonical-string';
-import { NotificationExpiredError, SignatureInvalidError } from './errors';
+import { NotificationExpiredError, PayloadInvalidError, SignatureInvalidError } from './errors';
 import { requireObject } from './idv-notification';
-import { parseJson } from './json';
-import { importVerificationKeys } from './public-keys';
+import { MAX_JSON_DEPTH, parseJson } from './json';
+import { describeKeys, importVerificationKeys } from './public-keys';
 import type { PublicKeyInput } from './public-keys';
 import { decodeSignature, verifyPss } from './signature';
 import { toAgeVerificationNotification } from './age-verification-notification';
@@ -110,6 +110,7 @@ export function compileSignatureVerifier(
     throw new TypeError(`${where}: now must be a function returning epoch milliseconds`);
   }
   // matches[c][k]: verified by key k under canonicalization c.
+  const keyNames = describeKeys(keys, options.publicKey === undefined);
   const matches: readonly (readonly SignatureMatch[])[] = canonicalizations.map((c) =>
     keys.map((key, keyIndex) =>
       Object.freeze({ keyIndex, keyThumbprint: key.thumbprint, canonicalization: c.name }),
@@ -123,6 +124,7 @@ export function compileSignatureVerifier(
       keys,
     );
     const match = findVerifyingKey(payload, signature);
+    assertSignedAsReceived(payload);
     const notification = toAgeVerificationNotification(payload);
     if (maxAgeSeconds !== undefined) {
       const skew = Math.abs(now() / 1000 - notification.timestamp);
@@ -144,8 +146,84 @@ export function compileSignatureVerifier(
         if (verifyPss(keys[keyIndex]!, data, signature)) return matches[c]![keyIndex]!;
       }
     }
-    throw new SignatureInvalidError();
+    throw new SignatureInvalidError(`Notification signature does not verify against ${keyNames}`);
   }
+}
+
+/**
+ * The fields whose values Yoti generates, and never writes with whitespace. A signature made
+ * over the text with its whitespace removed (`'strip-whitespace'`) would still verify with
+ * whitespace inserted into them, so a value with any is refused: a handler, a router and a
+ * de-duplication key see only values that were signed exactly as they see them.
+ */
+export const GENERATED_FIELDS: readonly string[] = Object.freeze([
+  'id',
+  'session_key',
+  'evidence_id',
+  'state',
+  'method',
+  'check_type',
+  'error_code',
+]);
+
+// JavaScript's `\s`, the class the official example strips: what a signature may not see.
+const WHITESPACE = /\s/;
+
+/**
+ * Refuses, after the signature verified, what the signature cannot vouch for (see the
+ * README's security notes): whitespace in any field name or in a generated field's value
+ * (`SIGNATURE_INVALID`), and numbers that are not finite, such as `1e400`, which
+ * `JSON.stringify` writes back as `null` (`PAYLOAD_INVALID`). Applied under every
+ * canonicalization: Yoti never sends either.
+ */
+function assertSignedAsReceived(payload: Record<string, unknown>): void {
+  const key = keyWithWhitespace(payload, 0);
+  if (key !== undefined) {
+    throw new SignatureInvalidError(
+      `Notification field name ${fieldLabel(key)} contains whitespace, which its signature does not cover`,
+    );
+  }
+  for (const name of GENERATED_FIELDS) {
+    const value = payload[name];
+    if (typeof value === 'string' && WHITESPACE.test(value)) {
+      throw new SignatureInvalidError(
+        `Notification field ${name} contains whitespace, which its signature does not cover`,
+      );
+    }
+  }
+  for (const [name, value] of Object.entries(payload)) {
+    if (!allFinite(value, 0)) {
+      throw new PayloadInvalidError(
+        name,
+        `Field ${fieldLabel(name)} holds a number that is not finite`,
+      );
+    }
+  }
+}
+
+/** The first key, at any depth (bounded by `parseJson`), that contains whitespace. */
+function keyWithWhitespace(value: object, depth: number): string | undefined {
+  for (const [key, member] of Object.entries(value)) {
+    if (WHITESPACE.test(key)) return key;
+    if (member !== null && typeof member === 'object' && depth < MAX_JSON_DEPTH) {
+      const inner = keyWithWhitespace(member as object, depth + 1);
+      if (inner !== undefined) return inner;
+    }
+  }
+  return undefined;
+}
+
+/** Whether every number in a parsed value is finite (`1e400` parses as `Infinity`). */
+function allFinite(value: unknown, depth: number): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (value === null || typeof value !== 'object' || depth >= MAX_JSON_DEPTH) return true;
+  return Object.values(value).every((member) => allFinite(member, depth + 1));
+}
+
+/** A field name fit for a message: whitespace shown escaped, at most 40 characters. */
+function fieldLabel(name: string): string {
+  const shown = JSON.stringify(name.length > 40 ? name.slice(0, 40) + '…' : name);
+  return shown.replace(/\s/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 /**

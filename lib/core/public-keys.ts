@@ -19,7 +19,13 @@ export interface VerificationKey {
   readonly saltLength: number;
   /** RFC 7638 JWK thumbprint (SHA-256, base64url): names the key without showing it. */
   readonly thumbprint: string;
+  /** SHA-256 of the key's DER SPKI, in hex: what `openssl` and Yoti's documentation show. */
+  readonly fingerprint: string;
 }
+
+/** The SHA-256 SPKI fingerprint of Yoti's published age verification key. */
+export const YOTI_KEY_FINGERPRINT =
+  '566e085eed69dc0166c25d6ba68c49d6687598ce332930ea86d031ea6b6c15cf';
 
 const MIN_MODULUS_BITS = 2048;
 const SHA256_BYTES = 32;
@@ -41,6 +47,14 @@ export function importVerificationKeys(
 }
 
 function importVerificationKey(input: PublicKeyInput, where: string): VerificationKey {
+  if (typeof (input as { then?: unknown } | null)?.then === 'function') {
+    throw new TypeError(`${where}: publicKey is a Promise; did you forget await?`);
+  }
+  if (typeof input === 'string' && looksLikePath(input)) {
+    throw new TypeError(
+      `${where}: publicKey looks like a file path; pass the file's contents, e.g. fs.readFileSync(path, 'utf8')`,
+    );
+  }
   const keyObject = toKeyObject(input, 'public', where);
   if (keyObject.asymmetricKeyType !== 'rsa') {
     throw new TypeError(
@@ -58,7 +72,38 @@ function importVerificationKey(input: PublicKeyInput, where: string): Verificati
     signatureBytes: Math.ceil(bits / 8),
     saltLength: Math.ceil((bits - 1) / 8) - SHA256_BYTES - 2,
     thumbprint: rsaThumbprint(keyObject),
+    fingerprint: createHash('sha256')
+      .update(keyObject.export({ format: 'der', type: 'spki' }))
+      .digest('hex'),
   });
+}
+
+/** A PEM or JSON key never looks like this; a path read from configuration does. */
+function looksLikePath(input: string): boolean {
+  const text = input.trim();
+  return (
+    !text.includes('-----BEGIN') &&
+    !text.startsWith('{') &&
+    (text.includes('/') || text.includes('\\') || /\.(pem|crt|cer|key)$/i.test(text))
+  );
+}
+
+/**
+ * Names the keys a signature was checked against, for the message of a signature that does
+ * not verify: each key's SHA-256 SPKI fingerprint, and whether it is Yoti's published key
+ * (the usual cause of a refusal: a notification signed by `createTestSigner()` sent to an
+ * app still on the default key).
+ */
+export function describeKeys(keys: readonly VerificationKey[], isDefault: boolean): string {
+  const names = keys.map((key) =>
+    key.fingerprint === YOTI_KEY_FINGERPRINT
+      ? `Yoti's published key (SHA-256 ${key.fingerprint})`
+      : `the key with SHA-256 ${key.fingerprint}`,
+  );
+  const list = names.length === 1 ? names[0]! : `any of ${names.join(', ')}`;
+  return isDefault
+    ? `${list}, the default; a notification from createTestSigner() needs its publicKey passed to verifySignature()`
+    : list;
 }
 
 /** RFC 7638 §3: SHA-256 of the required members, in lexicographic order, without spaces. */
