@@ -72,6 +72,7 @@ export type {
   AgeVerificationHandlers,
   AgeVerificationNotificationsOptions,
 } from './express/presets';
+export { MAX_STORED_KEY_LENGTH, storedKey } from './core/deduplication-store';
 export type { ClaimResult, DeduplicationStore } from './core/deduplication-store';
 export { defaultDeduplicationKey } from './core/deduplication-key';
 export type { DeduplicationKey } from './core/deduplication-key';

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * What a store answers when asked to claim a key:
  * - `claimed`: the caller holds the key until its lease ends, and must complete or release it;
@@ -46,4 +48,27 @@ export interface DeduplicationStore {
    * changing nothing, when `key` is no longer claimed with `token`.
    */
   release(key: string, token: string): Promise<boolean>;
+}
+
+/**
+ * The longest key, in UTF-16 code units, that a store keeps as it is (at most 384 bytes of
+ * UTF-8); a longer one is kept as `#sha256:` and its SHA-256 digest (51 characters). Every
+ * store record is then bounded in size whatever the key, so that no notification can make
+ * a store grow by more than one small record.
+ */
+export const MAX_STORED_KEY_LENGTH = 128;
+
+/**
+ * The key a store records for `key`: itself, or its digest when longer than
+ * {@link MAX_STORED_KEY_LENGTH}. `MemoryStore` and `RedisStore` apply it to every key; a store
+ * of your own should too.
+ *
+ * @example
+ * storedKey('av:2480375e-ddc0-4832-9b82-b1d14af5cf75'); // the same string
+ * storedKey('x'.repeat(60_000)); // '#sha256:…' (51 characters)
+ */
+export function storedKey(key: string): string {
+  return key.length <= MAX_STORED_KEY_LENGTH
+    ? key
+    : '#sha256:' + createHash('sha256').update(key, 'utf8').digest('base64url');
 }

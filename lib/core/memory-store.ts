@@ -1,3 +1,4 @@
+import { storedKey } from './deduplication-store';
 import type { ClaimResult, DeduplicationStore } from './deduplication-store';
 
 /**
@@ -76,7 +77,8 @@ export class MemoryStore implements DeduplicationStore {
   }
 
   /** {@inheritDoc DeduplicationStore.claim} */
-  async claim(key: string, token: string, leaseMs: number): Promise<ClaimResult> {
+  async claim(notificationKey: string, token: string, leaseMs: number): Promise<ClaimResult> {
+    const key = storedKey(notificationKey);
     const now = Date.now();
     const entry = this.#live(key, now);
     if (entry !== undefined) {
@@ -89,7 +91,8 @@ export class MemoryStore implements DeduplicationStore {
   }
 
   /** {@inheritDoc DeduplicationStore.complete} */
-  async complete(key: string, token: string, retentionMs: number): Promise<boolean> {
+  async complete(notificationKey: string, token: string, retentionMs: number): Promise<boolean> {
+    const key = storedKey(notificationKey);
     const now = Date.now();
     if (this.#live(key, now)?.token !== token) return false;
     this.#write(key, { token: undefined, expiresAt: now + retentionMs });
@@ -97,7 +100,8 @@ export class MemoryStore implements DeduplicationStore {
   }
 
   /** {@inheritDoc DeduplicationStore.release} */
-  async release(key: string, token: string): Promise<boolean> {
+  async release(notificationKey: string, token: string): Promise<boolean> {
+    const key = storedKey(notificationKey);
     if (this.#live(key, Date.now())?.token !== token) return false;
     this.#entries.delete(key);
     return true;

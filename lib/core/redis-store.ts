@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 // From node:timers, not the global: a test that fakes the global timers must not hold back
 // every Redis operation until it advances them.
 import { setImmediate } from 'node:timers';
+import { storedKey } from './deduplication-store';
 import type { ClaimResult, DeduplicationStore } from './deduplication-store';
 
 /**
@@ -189,7 +190,14 @@ export class RedisStore implements DeduplicationStore {
 
   #run(key: string, kind: Kind, value: string, ms: number): Promise<number> {
     return new Promise<number>((resolve, reject) => {
-      const operation = { key: this.prefix + key, kind, value, ms: String(ms), resolve, reject };
+      const operation = {
+        key: this.prefix + storedKey(key),
+        kind,
+        value,
+        ms: String(ms),
+        resolve,
+        reject,
+      };
       if (!this.#batch) return this.#send([operation]);
       if (this.#queue.push(operation) === 1) setImmediate(this.#flush);
       else if (this.#queue.length === MAX_REDIS_BATCH) this.#flush();
