@@ -103,11 +103,10 @@ interface Operation {
  * package never imports either. So that a Redis outage answers `STORE_UNAVAILABLE` at once
  * instead of queueing, create the client with `disableOfflineQueue: true` (`redis`) or
  * `enableOfflineQueue: false` (`ioredis`); otherwise `deduplicate()`'s `storeTimeoutMs` bounds
- * the wait. With a single `redis` client (v5+) created with `disableOfflineQueue: true`, the
- * store's scripts skip the package's default per-command timeout (5 s in v6), which then only
- * matters before a command is written and whose `AbortSignal` costs more CPU than the rest of
- * a batched call; the client itself is left as it is, a timeout set in `commandOptions` is
- * kept, and through `deduplicate()` each store call is bounded by `storeTimeoutMs`.
+ * the wait. The client is used as given, through its public API only: for other command
+ * options on the store's calls (a `redis` client's per-command `timeout`, say), pass a view,
+ * `client.withCommandOptions({ timeout: 1_000 })`. Through `deduplicate()` each store call is
+ * bounded by `storeTimeoutMs` in any case.
  *
  * @throws {TypeError} when `client` lacks `eval`, `prefix` or `batch` has the wrong type, or
  *   `batch: true` is asked of a cluster client without a hash tag (`{…}`) in `prefix`.
@@ -145,7 +144,7 @@ export class RedisStore implements DeduplicationStore {
     this.prefix = prefix;
     this.#batch = batch;
     const ioredis = isIoredis(client);
-    const target = ioredis ? client : withoutDefaultCommandTimeout(client);
+    const target = client;
     const call = (method: unknown, script: string, keys: string[], args: string[]) =>
       (method as (...all: unknown[]) => PromiseLike<unknown>).call(
         target,
@@ -255,39 +254,6 @@ export class RedisStore implements DeduplicationStore {
       },
     );
   }
-}
-
-// The `redis` package (v5 and later) arms an AbortSignal.timeout for every command when the
-// client has a command timeout, as v6 does by default (5 s): about 11 µs of CPU per command
-// measured on Node 20, more than the rest of a batched call costs. That timeout only drops
-// commands still waiting to be written (it is disarmed once a command is sent); with the
-// offline queue disabled, nothing waits for a connection, and a dropped connection rejects
-// every pending command at once. So for such a client, when the timeout is the package's own
-// default (not set in `commandOptions`, nor by a view passed as the client), the store's calls
-// go through a view of it without the timeout; the client itself is left as it is. A timeout
-// the user set, and a client that queues offline (so that a long outage cannot pile up the
-// store's calls), keep theirs. Clusters and pools, which have no `options` of this shape, and
-// older clients, which have no withCommandOptions, are used as they are.
-function withoutDefaultCommandTimeout(client: Record<string, unknown>): Record<string, unknown> {
-  const options = client.options as
-    { disableOfflineQueue?: unknown; commandOptions?: { timeout?: unknown } } | undefined;
-  const timeoutOf = (object: unknown) =>
-    ((object as { _commandOptions?: { timeout?: unknown } } | undefined)?._commandOptions ?? {})
-      .timeout;
-  // A view (withCommandOptions and the like) keeps the client it derives from as `_self`.
-  const timeout = timeoutOf(client);
-  if (
-    typeof client.withCommandOptions !== 'function' ||
-    options?.disableOfflineQueue !== true ||
-    options.commandOptions?.timeout !== undefined ||
-    !timeout ||
-    timeout !== timeoutOf(client._self ?? client)
-  ) {
-    return client;
-  }
-  return (client.withCommandOptions as (options: object) => Record<string, unknown>)({
-    timeout: 0,
-  });
 }
 
 // ioredis clients (and clusters) expose `defineCommand` and a `status` string; the `redis`
