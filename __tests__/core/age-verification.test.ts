@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import type { JWK } from 'jose';
-import { compileSignatureVerifier, createSignatureVerifier } from '../../lib/core/age-verification';
+import { createSignatureVerifier } from '../../lib/core/age-verification';
 import type { SignatureVerifierOptions } from '../../lib/core/age-verification';
 import { toAgeVerificationNotification } from '../../lib/core/age-verification-notification';
 import { canonicalString } from '../../lib/core/canonical-string';
@@ -133,22 +133,7 @@ describe('createSignatureVerifier() with the committed vectors', () => {
     }
   });
 
-  test('compileSignatureVerifier() says how, in a frozen object shared per key and canonicalization', () => {
-    const verify = compileSignatureVerifier({
-      publicKey: [publicPem('rsa-2048'), publicPem('rsa-3072')],
-      canonicalization: ['strip-whitespace', 'compact'],
-    });
-    const seen = new Map<string, unknown>();
-    for (const vector of vectors) {
-      const { notification, signature } = verify(bytes(vector.body));
-      expect(notification).toEqual(JSON.parse(vector.body));
-      expect(Object.isFrozen(signature)).toBe(true);
-      expect(signature.keyIndex).toBe(vector.key === 'rsa-2048' ? 0 : 1);
-      const how = `${signature.keyIndex}:${signature.canonicalization}`;
-      if (seen.has(how)) expect(seen.get(how)).toBe(signature);
-      seen.set(how, signature);
-    }
-    expect(seen.size).toBeGreaterThan(1);
+  test('createSignatureVerifier() says how, in a frozen result', () => {
     const result = createSignatureVerifier({ publicKey: publicPem('rsa-3072') })(
       bytes(vectors.find((v) => v.key === 'rsa-3072')!.body),
     );

@@ -52,13 +52,6 @@ export interface VerifiedAgeVerification extends SignatureMatch {
   readonly notification: AgeVerificationNotification;
 }
 
-/** What {@link compileSignatureVerifier}'s verifier returns. */
-export interface VerifiedParts {
-  readonly notification: AgeVerificationNotification;
-  /** Frozen, and shared by every notification that verified the same way. */
-  readonly signature: SignatureMatch;
-}
-
 /**
  * Builds a verifier of age verification notifications: keys are imported and options
  * checked once, here. The verifier takes the exact request bytes and returns the
@@ -73,29 +66,6 @@ export function createSignatureVerifier(
   options: SignatureVerifierOptions = {},
   where = 'verifySignature',
 ): (body: Uint8Array) => VerifiedAgeVerification {
-  const verify = compileSignatureVerifier(options, where);
-  return function verifyAgeVerificationNotification(body) {
-    const { notification, signature } = verify(body);
-    return Object.freeze({
-      notification,
-      keyIndex: signature.keyIndex,
-      keyThumbprint: signature.keyThumbprint,
-      canonicalization: signature.canonicalization,
-    });
-  };
-}
-
-/**
- * {@link createSignatureVerifier}'s work, with how the notification verified as one frozen
- * object made at setup for each key and canonicalization (what `verifySignature()` puts on
- * `req.notificationSignature`), instead of a new result object per notification.
- *
- * @throws {TypeError} at setup, as {@link createSignatureVerifier}.
- */
-export function compileSignatureVerifier(
-  options: SignatureVerifierOptions = {},
-  where = 'verifySignature',
-): (body: Uint8Array) => VerifiedParts {
   const keys = importVerificationKeys(options.publicKey ?? YOTI_AGE_VERIFICATION_PUBLIC_KEY, where);
   const canonicalizations: readonly CompiledCanonicalization[] = compileCanonicalizations(
     options.canonicalization,
@@ -109,15 +79,9 @@ export function compileSignatureVerifier(
   if (typeof now !== 'function') {
     throw new TypeError(`${where}: now must be a function returning epoch milliseconds`);
   }
-  // matches[c][k]: verified by key k under canonicalization c.
   const keyNames = describeKeys(keys, options.publicKey === undefined);
-  const matches: readonly (readonly SignatureMatch[])[] = canonicalizations.map((c) =>
-    keys.map((key, keyIndex) =>
-      Object.freeze({ keyIndex, keyThumbprint: key.thumbprint, canonicalization: c.name }),
-    ),
-  );
 
-  return function verifyAgeVerificationParts(body) {
+  return function verifyAgeVerificationNotification(body) {
     const payload = requireObject(parseJson(body));
     const signature = decodeSignature(
       Object.hasOwn(payload, 'signature') ? payload.signature : undefined,
@@ -135,7 +99,7 @@ export function compileSignatureVerifier(
         );
       }
     }
-    return { notification, signature: match };
+    return Object.freeze({ notification, ...match });
   };
 
   function findVerifyingKey(payload: Record<string, unknown>, signature: Buffer): SignatureMatch {
@@ -143,7 +107,14 @@ export function compileSignatureVerifier(
       const data = signedBytes(canonicalizations[c]!, payload);
       if (data === undefined) continue;
       for (let keyIndex = 0; keyIndex < keys.length; keyIndex++) {
-        if (verifyPss(keys[keyIndex]!, data, signature)) return matches[c]![keyIndex]!;
+        if (verifyPss(keys[keyIndex]!, data, signature)) {
+          const { thumbprint } = keys[keyIndex]!;
+          return {
+            keyIndex,
+            keyThumbprint: thumbprint,
+            canonicalization: canonicalizations[c]!.name,
+          };
+        }
       }
     }
     throw new SignatureInvalidError(`Notification signature does not verify against ${keyNames}`);

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { compileSignatureVerifier } from '../core/age-verification';
+import { createSignatureVerifier } from '../core/age-verification';
 import type { SignatureVerifierOptions } from '../core/age-verification';
 import { RawBodyUnavailableError } from '../core/errors';
 import './request';
@@ -23,7 +23,7 @@ export type VerifySignatureOptions = SignatureVerifierOptions;
  * app.post('/yoti/age', rawBody(), verifySignature(), stateRouter().on('COMPLETE', grant));
  */
 export function verifySignature(options: VerifySignatureOptions = {}): RequestHandler {
-  const verify = compileSignatureVerifier(options, 'verifySignature');
+  const verify = createSignatureVerifier(options, 'verifySignature');
   return function verifySignatureMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (!Buffer.isBuffer(req.rawBody)) {
       return next(
@@ -31,9 +31,9 @@ export function verifySignature(options: VerifySignatureOptions = {}): RequestHa
       );
     }
     try {
-      const verified = verify(req.rawBody);
-      req.notification = verified.notification;
-      req.notificationSignature = verified.signature;
+      const { notification, ...signature } = verify(req.rawBody);
+      req.notification = notification;
+      req.notificationSignature = Object.freeze(signature);
     } catch (error) {
       return next(error);
     }
