@@ -1,5 +1,6 @@
-import { deepFreeze, toIdvNotification } from '../../lib/core/idv-notification';
-import { decodeJson, MAX_JSON_DEPTH, parseJson } from '../../lib/core/json';
+import { toIdvNotification } from '../../lib/core/idv-notification';
+import { deepFreeze } from '../../lib/core/payload';
+import { MAX_JSON_DEPTH, parseJson } from '../../lib/core/json';
 
 test('parses bytes as UTF-8 JSON, skipping a byte order mark', () => {
   expect(parseJson(Buffer.from('{"a":"é"}'))).toEqual({ a: 'é' });
@@ -41,17 +42,17 @@ describe('nesting bound', () => {
     });
   });
 
-  test('an IDV notification is bounded while it is frozen: 64 levels in all, no more', () => {
+  test('an IDV notification is bounded by the same check: 64 levels in all, no more', () => {
     // The object itself is level 1, so its member may hold 63 more.
-    const ok = toIdvNotification(decodeJson(Buffer.from(idv(nestedArrays(63)))).value);
+    const ok = toIdvNotification(parseJson(Buffer.from(idv(nestedArrays(63)))));
     expect(Object.isFrozen((ok as unknown as { extra: unknown[] }).extra)).toBe(true);
-    expect(
-      codeOf(() => toIdvNotification(decodeJson(Buffer.from(idv(nestedArrays(64)))).value)),
-    ).toBe('PAYLOAD_INVALID');
+    expect(codeOf(() => toIdvNotification(parseJson(Buffer.from(idv(nestedArrays(64))))))).toBe(
+      'PAYLOAD_INVALID',
+    );
     // Thousands of levels: refused without exhausting the stack.
-    expect(
-      codeOf(() => toIdvNotification(decodeJson(Buffer.from(idv(nestedArrays(30_000)))).value)),
-    ).toBe('PAYLOAD_INVALID');
+    expect(codeOf(() => toIdvNotification(parseJson(Buffer.from(idv(nestedArrays(30_000))))))).toBe(
+      'PAYLOAD_INVALID',
+    );
   });
 
   test('deepFreeze freezes every level', () => {

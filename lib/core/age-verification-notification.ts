@@ -1,5 +1,5 @@
 import { PayloadInvalidError } from './errors';
-import { deepFreeze, requireObject, requireString } from './idv-notification';
+import { deepFreeze, requireObject, requireString } from './payload';
 
 /** The age verification states Yoti documents. More may be added: always handle a default. */
 export const AGE_VERIFICATION_STATES = ['COMPLETE', 'FAIL', 'ERROR'] as const;

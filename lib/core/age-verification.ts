@@ -5,7 +5,7 @@ import type {
   CompiledCanonicalization,
 } from './canonical-string';
 import { NotificationExpiredError, PayloadInvalidError, SignatureInvalidError } from './errors';
-import { requireObject } from './idv-notification';
+import { requireObject } from './payload';
 import { MAX_JSON_DEPTH, parseJson } from './json';
 import { describeKeys, importVerificationKeys } from './public-keys';
 import type { PublicKeyInput } from './public-keys';

@@ -1,5 +1,4 @@
-import { PayloadInvalidError } from './errors';
-import { MAX_JSON_DEPTH, NESTED_TOO_DEEP } from './json';
+import { deepFreeze, requireObject, requireString } from './payload';
 
 /**
  * Every IDV topic this package knows, as it appears in a notification payload
@@ -76,9 +75,9 @@ export function isKnownTopic(notification: {
 const KNOWN_TOPICS: ReadonlySet<string> = new Set(IDV_TOPICS);
 
 /**
- * Validates a parsed JSON value as an IDV notification and returns it deeply frozen.
- * Extra fields are kept. Throws {@link PayloadInvalidError} (`PAYLOAD_INVALID`) naming
- * the field at fault, or for arrays and objects nested over `MAX_JSON_DEPTH` levels.
+ * Validates a parsed JSON value (from `parseJson`, so its nesting is bounded) as an IDV
+ * notification and returns it deeply frozen. Extra fields are kept. Throws a
+ * `PayloadInvalidError` (`PAYLOAD_INVALID`) naming the field at fault.
  */
 export function toIdvNotification(value: unknown): IdvNotification | UnknownIdvNotification {
   const payload = requireObject(value);
@@ -91,56 +90,4 @@ export function toIdvNotification(value: unknown): IdvNotification | UnknownIdvN
     : undefined;
   if (idField !== undefined) requireString(payload, idField);
   return deepFreeze(payload) as unknown as IdvNotification | UnknownIdvNotification;
-}
-
-/** Asserts a JSON object (not an array, not null). */
-export function requireObject(value: unknown): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new PayloadInvalidError('', 'Notification payload must be a JSON object');
-  }
-  return value as Record<string, unknown>;
-}
-
-/** Asserts a non-empty string field and returns it. */
-export function requireString(payload: Record<string, unknown>, field: string): string {
-  const value = Object.hasOwn(payload, field) ? payload[field] : undefined;
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new PayloadInvalidError(
-      field,
-      value === undefined ? `Missing field ${field}` : `Field ${field} must be a non-empty string`,
-    );
-  }
-  return value;
-}
-
-/**
- * Freezes a parsed JSON value in place. Values come from `JSON.parse`, so there are no
- * cycles, and a `__proto__` key is an ordinary own data property, never the prototype.
- * Iterative: a body of deeply nested arrays must not exhaust the call stack.
- *
- * @throws {PayloadInvalidError} `PAYLOAD_INVALID` for arrays and objects nested over
- *   `MAX_JSON_DEPTH` levels (the value is then left partly frozen).
- */
-export function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
-  // Containers still to freeze, with their depths; a flat object never fills them.
-  const pending: object[] = [];
-  const depths: number[] = [];
-  let next: object | undefined = value;
-  let depth = 1;
-  while (next !== undefined) {
-    if (!Object.isFrozen(next)) {
-      Object.freeze(next);
-      for (const key of Object.keys(next)) {
-        const member = (next as Record<string, unknown>)[key];
-        if (member === null || typeof member !== 'object') continue;
-        if (depth === MAX_JSON_DEPTH) throw new PayloadInvalidError('', NESTED_TOO_DEEP);
-        pending.push(member);
-        depths.push(depth + 1);
-      }
-    }
-    next = pending.pop();
-    depth = depths.pop() ?? 0;
-  }
-  return value;
 }

@@ -20,49 +20,22 @@ export const MAX_JSON_DEPTH = 64;
  *   than {@link MAX_JSON_DEPTH} levels deep.
  */
 export function parseJson(bytes: Uint8Array): unknown {
-  const { value, text } = decodeJson(bytes);
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    bracketCount(text) > MAX_JSON_DEPTH &&
-    nestingDepth(text) > MAX_JSON_DEPTH
-  ) {
-    throw new PayloadInvalidError('', NESTED_TOO_DEEP);
-  }
-  return value;
-}
-
-/** The message of the `PAYLOAD_INVALID` error for a payload nested too deep. */
-export const NESTED_TOO_DEEP = `Notification payload is nested over ${MAX_JSON_DEPTH} levels`;
-
-/**
- * Decodes and parses the exact request bytes as JSON, without bounding the nesting: for
- * callers that bound it themselves while walking the value (see `deepFreeze`).
- *
- * @throws {PayloadMalformedError} `PAYLOAD_MALFORMED` when the bytes are not JSON.
- */
-export function decodeJson(bytes: Uint8Array): { value: unknown; text: string } {
   const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  let value: unknown;
   try {
-    return { value: JSON.parse(text), text };
+    value = JSON.parse(text);
   } catch (cause) {
     // The parser's own message can quote the body; keep it out of the response.
     throw new PayloadMalformedError('Notification body is not valid JSON', { cause });
   }
-}
-
-/**
- * Opening brackets in the text, an upper bound of its depth: counted natively, so that the
- * usual few-bracket payload skips the character loop below.
- */
-function bracketCount(text: string): number {
-  let count = 0;
-  for (let i = text.indexOf('{'); i >= 0 && count <= MAX_JSON_DEPTH; i = text.indexOf('{', i + 1))
-    count++;
-  for (let i = text.indexOf('['); i >= 0 && count <= MAX_JSON_DEPTH; i = text.indexOf('[', i + 1))
-    count++;
-  return count;
+  if (value !== null && typeof value === 'object' && nestingDepth(text) > MAX_JSON_DEPTH) {
+    throw new PayloadInvalidError(
+      '',
+      `Notification payload is nested over ${MAX_JSON_DEPTH} levels`,
+    );
+  }
+  return value;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { toIdvNotification } from '../core/idv-notification';
-import { decodeJson } from '../core/json';
+import { parseJson } from '../core/json';
 import { RawBodyUnavailableError } from '../core/errors';
 import './request';
 
@@ -32,7 +32,7 @@ export function parseIdvNotification(_options: ParseIdvNotificationOptions = {})
     }
     try {
       // The nesting is bounded while the value is frozen, in the same walk.
-      req.notification = toIdvNotification(decodeJson(req.rawBody).value);
+      req.notification = toIdvNotification(parseJson(req.rawBody));
     } catch (error) {
       return next(error);
     }
