@@ -12,6 +12,7 @@ module.exports = {
   moduleNameMapper: {
     '^express-yoti-notifications$': '<rootDir>/lib/index.ts',
     '^express-yoti-notifications/testing$': '<rootDir>/lib/testing/index.ts',
+    '^express-yoti-notifications/yoti$': '<rootDir>/lib/yoti/index.ts',
   },
   collectCoverageFrom: ['lib/**/*.ts'],
   coverageReporters: ['text-summary', 'text'],

@@ -33,3 +33,15 @@ test('no file in lib/core imports express or the layers above it', () => {
     expect(source).not.toMatch(/from '(express|\.\.\/(express|testing|cli)\b)/);
   }
 });
+
+test('the main entry loads none of the optional peers (yoti, bullmq, pg-boss, PGlite)', () => {
+  // On the compiled package, as users load it; `npm test` builds first.
+  const script = `
+    require(${JSON.stringify(join(root, 'dist', 'index.js'))});
+    require(${JSON.stringify(join(root, 'dist', 'yoti', 'index.js'))});
+    const loaded = Object.keys(require.cache).filter((f) => /node_modules[\\\\/](yoti|bullmq|pg-boss|@electric-sql)[\\\\/]/.test(f));
+    process.stdout.write(JSON.stringify(loaded));`;
+  const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  expect(result.status).toBe(0);
+  expect(JSON.parse(result.stdout)).toEqual([]);
+});

@@ -15,7 +15,10 @@ export type NotificationErrorCode =
   | 'SIGNATURE_INVALID'
   | 'NOTIFICATION_EXPIRED'
   | 'NOTIFICATION_IN_PROGRESS'
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  | 'SESSION_FETCH_FAILED'
+  | 'SESSION_NOT_FOUND'
+  | 'SESSION_FETCH_REJECTED';
 
 /**
  * The root of every error this package passes to `next(err)`.
