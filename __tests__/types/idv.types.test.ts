@@ -49,6 +49,7 @@ test('topic names match in either case; an unknown one compiles only when opted 
     })
     .on(['CHECK_COMPLETION', 'task_completion'], (req) => {
       assertType<Equal<typeof req.notification.topic, 'check_completion' | 'task_completion'>>();
+      return req.notification.session_id;
     });
   const handled: readonly IdvTopic[] = router.topics;
   expect(handled).toEqual(['session_completion', 'check_completion', 'task_completion']);
@@ -75,6 +76,7 @@ test('preset handler keys: either case, misspelt ones refused unless opted in', 
     handlers: {
       SESSION_COMPLETION: (req) => {
         assertType<Equal<typeof req.notification.topic, 'session_completion'>>();
+        return req.notification.session_id;
       },
       check_completion: (req) => req.notification.check_id,
     },
