@@ -15,8 +15,10 @@ const age = (state: string) => ({ state }) as unknown as Notification;
 test('workers match topics and states in any case, like the routers', async () => {
   const seen: string[] = [];
   const dispatch = createInboxDispatch({
-    idv: { SESSION_COMPLETION: (n) => void seen.push(`idv ${n.topic}`) } as never,
-    age: { complete: (n) => void seen.push(`age ${n.state}`) } as never,
+    idv: {
+      SESSION_COMPLETION: (n: { topic: string }) => void seen.push(`idv ${n.topic}`),
+    } as never,
+    age: { complete: (n: { state: string }) => void seen.push(`age ${n.state}`) } as never,
     onUnknown: () => void seen.push('unknown'),
   });
   await dispatch(idv('session_completion'), job('idv'));

@@ -28,10 +28,14 @@ describe('quick start', () => {
   let log: jest.SpyInstance;
   let quickStart: Express;
   let server: Server;
-  beforeAll(async () => {
+  beforeAll(() => {
     // The snippet listens on PORT (default 3000): a free port here.
     process.env.PORT = '0';
-    ({ app: quickStart, server } = await import('../../examples/snippets/quick-start'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ({ app: quickStart, server } = require('../../examples/snippets/quick-start') as {
+      app: Express;
+      server: Server;
+    });
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
   let warn: jest.SpyInstance;
