@@ -4,6 +4,7 @@ import type { ErrorRequestHandler } from 'express';
 import request from 'supertest';
 import {
   ageVerificationNotifications,
+  idvNotificationConfig,
   idvNotifications,
   notificationErrorHandler,
   parseIdvNotification,
@@ -183,4 +184,39 @@ describe.each(EXPRESS_VERSIONS)('on %s', (_name, express) => {
 
 test('notificationErrorHandler() checks its log option', () => {
   expect(() => notificationErrorHandler({ log: 'console' as never })).toThrow(TypeError);
+});
+
+describe('one topic list for the session and the receiver', () => {
+  const endpoint = 'https://app.example/yoti/idv';
+
+  test('the session subscribes to what the preset handles', () => {
+    const chain = idvNotifications({
+      auth,
+      handlers: { SESSION_COMPLETION: () => undefined, check_completion: () => undefined },
+    });
+    expect(idvNotificationConfig({ endpoint, auth, receiver: chain })).toEqual({
+      auth_token: 'yoti:secret',
+      auth_type: 'BASIC',
+      endpoint,
+      topics: ['SESSION_COMPLETION', 'CHECK_COMPLETION'],
+    });
+    const router = topicRouter().on('task_completion', () => undefined);
+    expect(idvNotificationConfig({ endpoint, topics: router.topics }).topics).toEqual([
+      'TASK_COMPLETION',
+    ]);
+  });
+
+  test('a subscribed topic nobody handles is a TypeError; onUnknown handles them all', () => {
+    const chain = idvNotifications({ auth, handlers: { session_completion: () => undefined } });
+    expect(() =>
+      idvNotificationConfig({ endpoint, receiver: chain, topics: ['CHECK_COMPLETION'] }),
+    ).toThrow(/"CHECK_COMPLETION" is subscribed but the receiver has no handler/);
+    const withFallback = topicRouter()
+      .on('session_completion', () => undefined)
+      .onUnknown(() => undefined);
+    expect(
+      idvNotificationConfig({ endpoint, receiver: withFallback, topics: ['check_completion'] })
+        .topics,
+    ).toEqual(['CHECK_COMPLETION']);
+  });
 });
