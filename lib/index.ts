@@ -62,15 +62,22 @@ export type { ParseIdvNotificationOptions } from './express/parse-idv-notificati
 export { verifySignature } from './express/verify-signature';
 export type { VerifySignatureOptions } from './express/verify-signature';
 export { topicRouter } from './express/topic-router';
-export type { TopicRouter } from './express/topic-router';
+export type { TopicRouter, TopicRouterOptions, IdvTopicName } from './express/topic-router';
 export { stateRouter } from './express/state-router';
-export type { StateRouter } from './express/state-router';
+export type {
+  StateRouter,
+  StateRouterOptions,
+  AgeVerificationStateName,
+} from './express/state-router';
+export { notificationErrorHandler } from './express/error-handler';
+export type { NotificationErrorHandlerOptions, RejectionRecord } from './express/error-handler';
 export { idvNotifications, ageVerificationNotifications } from './express/presets';
 export type {
   IdvHandlers,
   IdvNotificationsOptions,
   AgeVerificationHandlers,
   AgeVerificationNotificationsOptions,
+  NotificationChain,
 } from './express/presets';
 export { MAX_STORED_KEY_LENGTH, storedKey } from './core/deduplication-store';
 export type { ClaimResult, DeduplicationStore } from './core/deduplication-store';

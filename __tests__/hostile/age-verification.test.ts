@@ -49,7 +49,7 @@ beforeAll(async () => {
   announceSeed('hostile/age-verification');
   harness = await startHarness((app) => {
     const router = () =>
-      stateRouter()
+      stateRouter({ extraStates: ['constructor'] })
         .on('COMPLETE', record('COMPLETE'))
         .on(['FAIL', 'ERROR'], record('FAIL/ERROR'))
         .on('constructor', record('constructor'))

@@ -60,7 +60,9 @@ const record = (which: string) => (req: Request) => {
 };
 
 /** Which handler a topic reaches on the routes below. */
-function handlerFor(topic: string, route: 'chain' | 'preset'): string {
+function handlerFor(name: string, route: 'chain' | 'preset'): string {
+  // Topics match case-insensitively; 'toString' is opted in by name.
+  const topic = name.toLowerCase() === 'tostring' ? 'toString' : name.toLowerCase();
   if (route === 'preset')
     return topic === 'session_completion' || topic === 'resource_update' ? topic : 'unknown';
   if (topic === 'session_completion') return 'session';
@@ -77,7 +79,7 @@ beforeAll(async () => {
       '/idv',
       rawBody(),
       parseIdvNotification(),
-      topicRouter()
+      topicRouter({ extraTopics: ['toString'] })
         .on('session_completion', record('session'))
         .on(['task_completion', 'check_completion'], record('task-check'))
         .on('toString', record('toString'))
@@ -208,7 +210,8 @@ function idvOracle(body: Buffer): {
   const invalid = { expected: { status: 400, code: 'PAYLOAD_INVALID' } };
   if (!hasString(payload, 'session_id') || !hasString(payload, 'topic')) return invalid;
   const topic = payload.topic as string;
-  if (Object.hasOwn(ID_FIELDS, topic) && !hasString(payload, ID_FIELDS[topic]!)) return invalid;
+  const known = topic.toLowerCase();
+  if (Object.hasOwn(ID_FIELDS, known) && !hasString(payload, ID_FIELDS[known]!)) return invalid;
   return {
     expected: { status: 200 },
     json: JSON.stringify(payload),

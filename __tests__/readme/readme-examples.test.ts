@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { app as quickStart } from '../../examples/snippets/quick-start';
+import type { Express } from 'express';
+import type { Server } from 'node:http';
 import { app as composed, tokensBySession } from '../../examples/snippets/compose';
 import { basic } from '../support/express-versions';
 
@@ -25,10 +26,27 @@ test.each([
 
 describe('quick start', () => {
   let log: jest.SpyInstance;
+  let quickStart: Express;
+  let server: Server;
+  beforeAll(() => {
+    // The snippet listens on PORT (default 3000): a free port here.
+    process.env.PORT = '0';
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ({ app: quickStart, server } = require('../../examples/snippets/quick-start') as {
+      app: Express;
+      server: Server;
+    });
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+  let warn: jest.SpyInstance;
   beforeEach(() => {
     log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   });
-  afterEach(() => log.mockRestore());
+  afterEach(() => {
+    log.mockRestore();
+    warn.mockRestore();
+  });
 
   test('receives an IDV notification with the session token', async () => {
     await request(quickStart)
@@ -43,8 +61,18 @@ describe('quick start', () => {
       .set('Authorization', basic('yoti:wrong'))
       .type('json')
       .send('{"session_id":"s","topic":"session_completion"}');
+    // What the README's command line sample shows.
     expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual({
+      code: 'AUTH_INVALID',
+      message: 'Credentials are not valid',
+    });
     expect(log).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls).toEqual([
+      ['yoti notification refused: 401 AUTH_INVALID POST /yoti/idv'],
+    ]);
+    const sample = /```\n(> POST [^`]*)```/.exec(readme)![1]!;
+    expect(sample).toContain(`\n\n${JSON.stringify(wrong.body)}\n`);
   });
 
   test("refuses an age verification notification that Yoti's key did not sign", async () => {

@@ -32,15 +32,15 @@ test('stateRouter().on narrows req.notification to the state', () => {
       const wrong: 'FAIL' = req.notification.state;
       void [s, age, timestamp, sequence, reference, wrong];
     })
-    .on(['FAIL', 'ERROR'], (req) => {
+    .on(['FAIL'], (req) => {
       const s: 'FAIL' | 'ERROR' = req.notification.state;
       // @ts-expect-error: not COMPLETE here
       const complete: 'COMPLETE' = req.notification.state;
       void [s, complete];
     })
-    .on('PENDING_REVIEW', (req) => {
-      // A state Yoti adds later is a string literal too.
-      const s: 'PENDING_REVIEW' = req.notification.state;
+    .on('error', (req) => {
+      // Either case; narrowed to the upper-case state.
+      const s: 'ERROR' = req.notification.state;
       void s;
     })
     .onUnknown((req) => {
@@ -55,6 +55,40 @@ test('stateRouter().on narrows req.notification to the state', () => {
       void [state, method, checkType, known];
     });
   expect(typeof router).toBe('function');
+});
+
+test('a state Yoti adds later compiles only when opted in', () => {
+  const router = stateRouter({ extraStates: ['PENDING_REVIEW'] }).on('pending_review', (req) => {
+    // A state Yoti adds later is a string literal too.
+    const s: 'PENDING_REVIEW' = req.notification.state;
+    void s;
+  });
+  expect(router.states).toEqual(['PENDING_REVIEW']);
+  const states: ReadonlyArray<AgeVerificationState | 'PENDING_REVIEW'> = router.states;
+  // @ts-expect-error a misspelt state
+  expect(() => stateRouter().on('COMPLETED', () => undefined)).toThrow(TypeError);
+  // @ts-expect-error an unknown state
+  expect(() => stateRouter().on('PENDING_REVIEW', () => undefined)).toThrow(TypeError);
+  expect(() =>
+    ageVerificationNotifications({
+      // @ts-expect-error a misspelt handler key
+      handlers: { COMPLETED: () => undefined },
+    }),
+  ).toThrow(TypeError);
+  const chain = ageVerificationNotifications({
+    extraStates: ['PENDING_REVIEW'],
+    handlers: {
+      complete: (req) => {
+        const s: 'COMPLETE' = req.notification.state;
+        void s;
+      },
+      PENDING_REVIEW: (req) => {
+        const s: 'PENDING_REVIEW' = req.notification.state;
+        void s;
+      },
+    },
+  });
+  expect([states, chain.topics]).toEqual([['PENDING_REVIEW'], ['COMPLETE', 'PENDING_REVIEW']]);
 });
 
 test('the handler may be async, may use res, and must take the right request', () => {

@@ -1,5 +1,9 @@
 import express from 'express';
-import { ageVerificationNotifications, idvNotifications } from 'express-yoti-notifications';
+import {
+  ageVerificationNotifications,
+  idvNotifications,
+  notificationErrorHandler,
+} from 'express-yoti-notifications';
 
 export const app = express();
 
@@ -16,6 +20,8 @@ app.use(
     },
     onUnknown: (req) => console.log('not handled', req.notification.topic),
   }),
+  // Refusals as { code, message } JSON with one log line each, instead of a stack trace.
+  notificationErrorHandler(),
 );
 
 // Age verification results: signed by Yoti (RSA-PSS); the published key is built in.
@@ -27,6 +33,7 @@ app.use(
       FAIL: (req) => console.log('attempt failed', req.notification.evidence_id),
     },
   }),
+  notificationErrorHandler(),
 );
 
-if (require.main === module) app.listen(3000);
+export const server = app.listen(Number(process.env.PORT ?? 3000));

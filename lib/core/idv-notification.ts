@@ -84,9 +84,11 @@ export function toIdvNotification(value: unknown): IdvNotification | UnknownIdvN
   requireString(payload, 'session_id');
   const topic = requireString(payload, 'topic');
   // An own-property lookup: a topic named `constructor` or `__proto__` is an unknown topic,
-  // not a key of Object.prototype.
-  const idField = Object.hasOwn(IDV_TOPIC_ID_FIELDS, topic)
-    ? (IDV_TOPIC_ID_FIELDS as Record<string, string>)[topic]
+  // not a key of Object.prototype. Topics match case-insensitively (the routers do too), so a
+  // `CHECK_COMPLETION` notification needs its `check_id` as much as a lower-case one.
+  const name = topic.toLowerCase();
+  const idField = Object.hasOwn(IDV_TOPIC_ID_FIELDS, name)
+    ? (IDV_TOPIC_ID_FIELDS as Record<string, string>)[name]
     : undefined;
   if (idField !== undefined) requireString(payload, idField);
   return deepFreeze(payload) as unknown as IdvNotification | UnknownIdvNotification;

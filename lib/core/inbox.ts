@@ -3,7 +3,9 @@ import type {
   AgeVerificationNotificationOf,
   AgeVerificationState,
 } from './age-verification-notification';
-import { Dispatcher } from './dispatcher';
+import { AGE_VERIFICATION_STATES } from './age-verification-notification';
+import { Dispatcher, stateNames, topicNames } from './dispatcher';
+import { IDV_TOPICS } from './idv-notification';
 import type {
   IdvNotification,
   IdvNotificationOf,
@@ -65,7 +67,11 @@ export interface JobContext {
  */
 export type InboxHandler<N> = (notification: N, job: JobContext) => unknown;
 
-/** Worker handlers: by IDV topic, by age verification state, and one fallback. */
+/**
+ * Worker handlers: by IDV topic, by age verification state, and one fallback. Names match
+ * case-insensitively, and a name this package does not know is a setup `TypeError`, as
+ * with `topicRouter()` and `stateRouter()`, unless listed in `extraTopics` / `extraStates`.
+ */
 export interface InboxHandlers {
   /** One handler per IDV topic, each seeing its own narrowed notification. */
   readonly idv?: { readonly [T in IdvTopic]?: InboxHandler<IdvNotificationOf<T>> };
@@ -73,6 +79,10 @@ export interface InboxHandlers {
   readonly age?: {
     readonly [S in AgeVerificationState]?: InboxHandler<AgeVerificationNotificationOf<S>>;
   };
+  /** IDV topics Yoti added after this package, accepted as `idv` keys. */
+  readonly extraTopics?: readonly string[];
+  /** Age verification states Yoti added after this package, accepted as `age` keys. */
+  readonly extraStates?: readonly string[];
   /**
    * Every notification no handler above claims: a topic or state this package does not
    * know yet, or a known one with no handler. Without it, such a job completes unhandled.
@@ -149,8 +159,14 @@ export function createInboxDispatch(
     throw new TypeError(`${where}: handlers must be an object { idv?, age?, onUnknown? }`);
   }
   const routes = {
-    idv: new Dispatcher<AnyInboxHandler>(`${where} idv`),
-    age: new Dispatcher<AnyInboxHandler>(`${where} age`),
+    idv: new Dispatcher<AnyInboxHandler>(
+      `${where} idv`,
+      topicNames(IDV_TOPICS, handlers.extraTopics, `${where}({ extraTopics: [...] })`),
+    ),
+    age: new Dispatcher<AnyInboxHandler>(
+      `${where} age`,
+      stateNames(AGE_VERIFICATION_STATES, handlers.extraStates, `${where}({ extraStates: [...] })`),
+    ),
   };
   for (const kind of ['idv', 'age'] as const) {
     const byName = handlers[kind];

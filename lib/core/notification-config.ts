@@ -13,6 +13,12 @@ export interface IdvNotificationConfigOptions {
   auth?: { scheme: AuthScheme; token: string };
   /** Topics to be notified of, in payload (lower-case) or request (upper-case) form. */
   topics?: ReadonlyArray<IdvTopic | Uppercase<IdvTopic> | (string & Record<never, never>)>;
+  /**
+   * The preset chain or router that receives the notifications (`idvNotifications(…)`,
+   * `topicRouter()`): `topics` default to the topics it handles, and a subscribed topic it
+   * would not pass to a handler (none of its own, no `onUnknown`) is a `TypeError`.
+   */
+  receiver?: { readonly topics: readonly string[]; handles(topic: string): boolean };
 }
 
 /** The `notifications` object of an IDV session request, as Yoti's API expects it. */
@@ -31,7 +37,8 @@ export interface IdvNotificationConfig {
  * and de-duplicated in first-seen order.
  *
  * @throws {TypeError} for an endpoint that is not an absolute HTTPS URL, an unknown scheme,
- *   an empty token, a Basic token without a colon, or an empty topic.
+ *   an empty token, a Basic token without a colon, an empty topic, or a topic the `receiver`
+ *   does not handle.
  * @example
  * idvNotificationConfig({
  *   endpoint: 'https://app.example/yoti/idv',
@@ -45,7 +52,8 @@ export function idvNotificationConfig(
   options: IdvNotificationConfigOptions,
 ): IdvNotificationConfig {
   const where = 'idvNotificationConfig';
-  const { endpoint, auth, topics = [] } = options;
+  const { endpoint, auth, receiver } = options;
+  const topics = options.topics ?? receiver?.topics ?? [];
   if (
     typeof endpoint !== 'string' ||
     !URL.canParse(endpoint) ||
@@ -60,6 +68,12 @@ export function idvNotificationConfig(
     if (typeof topic !== 'string' || topic.length === 0) {
       throw new TypeError(
         `${where}: topics must be non-empty strings (known: ${IDV_TOPICS.join(', ')})`,
+      );
+    }
+    if (receiver !== undefined && !receiver.handles(topic)) {
+      throw new TypeError(
+        `${where}: ${JSON.stringify(topic)} is subscribed but the receiver has no handler ` +
+          'for it and no onUnknown: its notifications would be acknowledged and dropped',
       );
     }
     const name = topic.toUpperCase();

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Dispatcher } from '../core/dispatcher';
+import type { DispatcherNames } from '../core/dispatcher';
 import type { Notification } from '../core/notification';
 import type { NotificationHandler } from './request';
 
@@ -14,8 +15,9 @@ export function createNotificationRouter<Router>(
   name: string,
   keyOf: (notification: Notification) => unknown,
   needs: string,
+  names: DispatcherNames,
 ): Router {
-  const dispatcher = new Dispatcher<AnyHandler>(name);
+  const dispatcher = new Dispatcher<AnyHandler>(name, names);
   const middleware: RequestHandler = {
     [name](req: Request, res: Response, next: NextFunction): void {
       const notification = req.notification;
@@ -55,6 +57,13 @@ export function createNotificationRouter<Router>(
       dispatcher.onUnknown(handler);
       return router;
     },
+    handles(key: string) {
+      return dispatcher.handles(key);
+    },
+  });
+  Object.defineProperty(router, names.noun + 's', {
+    enumerable: true,
+    get: () => dispatcher.names,
   });
   return router as unknown as Router;
 }

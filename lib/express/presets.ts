@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type {
   AgeVerificationNotification,
   AgeVerificationNotificationOf,
@@ -16,22 +16,44 @@ import { parseIdvNotification } from './parse-idv-notification';
 import { rawBody } from './raw-body';
 import type { RawBodyOptions } from './raw-body';
 import type { NotificationHandler } from './request';
-import { stateRouter } from './state-router';
-import { topicRouter } from './topic-router';
+import { createStateRouter } from './state-router';
+import type { AgeVerificationStateName } from './state-router';
+import { createTopicRouter } from './topic-router';
+import type { IdvTopicName } from './topic-router';
 import { verifySignature } from './verify-signature';
 import type { VerifySignatureOptions } from './verify-signature';
 
-/** One handler per IDV topic, each seeing its own narrowed notification. */
-export type IdvHandlers = { [T in IdvTopic]?: NotificationHandler<IdvNotificationOf<T>> };
+/**
+ * One handler per IDV topic (payload or session request case), each seeing its own narrowed
+ * notification; topics opted in with `extraTopics` see an {@link UnknownIdvNotification}.
+ */
+export type IdvHandlers<Extra extends string = never> = {
+  [K in IdvTopicName | Extra | Uppercase<Extra> | Lowercase<Extra>]?: K extends IdvTopicName
+    ? NotificationHandler<IdvNotificationOf<Lowercase<K>>>
+    : NotificationHandler<UnknownIdvNotification>;
+};
+
+/**
+ * The middlewares a preset returns, for `app.use(path, …)`, and what they handle, for the
+ * session side: `idvNotificationConfig({ endpoint, auth, receiver: chain })`.
+ */
+export interface NotificationChain<Name extends string> extends Array<RequestHandler> {
+  /** The names (topics or states) with a handler of their own, in normal case. */
+  readonly topics: readonly Name[];
+  /** Whether a notification of this name (any case) reaches a handler (`onUnknown` included). */
+  handles(name: string): boolean;
+}
 
 /** Options of {@link idvNotifications}. */
-export interface IdvNotificationsOptions {
+export interface IdvNotificationsOptions<Extra extends string = never> {
   /** The `authHeader()` options: `{ scheme, token }` or `{ scheme: 'bearer', jwt }`. */
   auth: AuthHeaderOptions;
   /** Body size limit (default 64 KiB). */
   limit?: RawBodyOptions['limit'];
-  /** Handlers by topic. */
-  handlers: IdvHandlers;
+  /** Handlers by topic (any case). */
+  handlers: IdvHandlers<NoInfer<Extra>>;
+  /** Topics Yoti added after this package, accepted as `handlers` keys (see `topicRouter()`). */
+  extraTopics?: readonly Extra[];
   /** Handler for every notification no topic handler claims. */
   onUnknown?: NotificationHandler<IdvNotification | UnknownIdvNotification>;
 }
@@ -43,61 +65,123 @@ export interface IdvNotificationsOptions {
  * `req.notification.session_id`; otherwise it runs first and unauthenticated bodies are
  * never read.
  *
- * @throws {TypeError} at setup, for any bad option of the middlewares it composes.
+ * Mount it at its own path (`app.use('/yoti/idv', …)` or `app.post('/yoti/idv', …)`): it
+ * answers POST requests to that path only and passes every other request (another method,
+ * a path below it) on with `next()`, so that mounted without a path it never answers the
+ * app's other routes. Add `notificationErrorHandler()` after it for `{ code, message }`
+ * JSON answers and one log line per refusal.
+ *
+ * @throws {TypeError} at setup, for any bad option of the middlewares it composes, and for
+ *   a handler key that is not a known topic (naming the closest one) nor in `extraTopics`.
  * @example
  * app.use('/yoti/idv', idvNotifications({
  *   auth: { scheme: 'bearer', token: process.env.YOTI_NOTIFY_TOKEN! },
  *   handlers: { session_completion: (req) => fetchResult(req.notification.session_id) },
- * }));
+ * }), notificationErrorHandler());
  */
-export function idvNotifications(options: IdvNotificationsOptions): RequestHandler[] {
-  const router = topicRouter();
-  for (const [topic, handler] of handlerEntries(options, 'idvNotifications')) {
-    router.on(topic, handler as NotificationHandler<UnknownIdvNotification>);
+export function idvNotifications<const Extra extends string = never>(
+  options: IdvNotificationsOptions<Extra>,
+): NotificationChain<IdvTopic | Lowercase<Extra>> {
+  const entries = handlerEntries(options, 'idvNotifications');
+  const router = createTopicRouter(options.extraTopics, 'idvNotifications({ extraTopics: [...] })');
+  for (const [topic, handler] of entries) {
+    router.on(topic as IdvTopicName, handler as never);
   }
   if (options.onUnknown !== undefined) router.onUnknown(options.onUnknown);
   const auth = authHeader(options.auth);
   const body = rawBody(options.limit === undefined ? {} : { limit: options.limit });
-  return typeof options.auth.token === 'function'
-    ? [body, parseIdvNotification(), auth, router]
-    : [auth, body, parseIdvNotification(), router];
+  const chain =
+    typeof options.auth.token === 'function'
+      ? [body, parseIdvNotification(), auth, router]
+      : [auth, body, parseIdvNotification(), router];
+  return notificationChain(chain, router.topics, router);
 }
 
-/** One handler per age verification state, each seeing its narrowed notification. */
-export type AgeVerificationHandlers = {
-  [S in AgeVerificationState]?: NotificationHandler<AgeVerificationNotificationOf<S>>;
+/** One handler per age verification state (any case), each seeing its narrowed notification. */
+export type AgeVerificationHandlers<Extra extends string = never> = {
+  [
+    S in AgeVerificationStateName | Extra | Uppercase<Extra> | Lowercase<Extra>
+  ]?: NotificationHandler<AgeVerificationNotificationOf<Uppercase<S>>>;
 };
 
 /** Options of {@link ageVerificationNotifications}. */
-export interface AgeVerificationNotificationsOptions extends VerifySignatureOptions {
+export interface AgeVerificationNotificationsOptions<
+  Extra extends string = never,
+> extends VerifySignatureOptions {
   /** Body size limit (default 64 KiB). */
   limit?: RawBodyOptions['limit'];
-  /** Handlers by state. */
-  handlers: AgeVerificationHandlers;
+  /** Handlers by state (any case). */
+  handlers: AgeVerificationHandlers<NoInfer<Extra>>;
+  /** States Yoti added after this package, accepted as `handlers` keys (see `stateRouter()`). */
+  extraStates?: readonly Extra[];
   /** Handler for every notification no state handler claims (e.g. a new state). */
   onUnknown?: NotificationHandler<AgeVerificationNotification>;
 }
 
 /**
  * The whole age verification chain in one call: `rawBody` → `verifySignature` →
- * `stateRouter`, as an array of middlewares. Defaults to Yoti's published key.
+ * `stateRouter`, as an array of middlewares. Defaults to Yoti's published key. Like
+ * {@link idvNotifications}, it answers POST requests to its own path only and passes
+ * everything else on with `next()`.
  *
- * @throws {TypeError} at setup, for any bad option of the middlewares it composes.
+ * @throws {TypeError} at setup, for any bad option of the middlewares it composes, and for
+ *   a handler key other than `COMPLETE`, `FAIL`, `ERROR` (any case) or one in `extraStates`.
  * @example
  * app.use('/yoti/age', ageVerificationNotifications({
  *   handlers: { COMPLETE: (req) => grantAccess(req.notification.session_key) },
- * }));
+ * }), notificationErrorHandler());
  */
-export function ageVerificationNotifications(
-  options: AgeVerificationNotificationsOptions,
-): RequestHandler[] {
-  const router = stateRouter();
-  for (const [state, handler] of handlerEntries(options, 'ageVerificationNotifications')) {
-    router.on(state, handler as NotificationHandler<AgeVerificationNotification>);
+export function ageVerificationNotifications<const Extra extends string = never>(
+  options: AgeVerificationNotificationsOptions<Extra>,
+): NotificationChain<AgeVerificationState | Uppercase<Extra>> {
+  const entries = handlerEntries(options, 'ageVerificationNotifications');
+  const router = createStateRouter(
+    options.extraStates,
+    'ageVerificationNotifications({ extraStates: [...] })',
+  );
+  for (const [state, handler] of entries) {
+    router.on(state as AgeVerificationStateName, handler as never);
   }
   if (options.onUnknown !== undefined) router.onUnknown(options.onUnknown);
-  const { limit, handlers: _handlers, onUnknown: _onUnknown, ...verifyOptions } = options;
-  return [rawBody(limit === undefined ? {} : { limit }), verifySignature(verifyOptions), router];
+  const {
+    limit,
+    handlers: _handlers,
+    onUnknown: _onUnknown,
+    extraStates: _extraStates,
+    ...verifyOptions
+  } = options;
+  return notificationChain(
+    [rawBody(limit === undefined ? {} : { limit }), verifySignature(verifyOptions), router],
+    router.states,
+    router,
+  );
+}
+
+/**
+ * Wraps each middleware so that it runs only for a POST to the chain's own path: the path a
+ * route matched (`app.post(path, …)`), or the mount path itself (`app.use(path, …)`, where
+ * `req.path` is then `/`). Anything else goes to `next()`: a GET to the endpoint gets the
+ * app's 404 rather than a 400 about an empty body, and a chain mounted without a path does
+ * not answer the app's other routes with a 401.
+ */
+function notificationChain<Name extends string>(
+  middlewares: RequestHandler[],
+  topics: readonly Name[],
+  router: { handles(name: string): boolean },
+): NotificationChain<Name> {
+  const chain = middlewares.map((middleware) => {
+    const name = middleware.name;
+    return {
+      [name](req: Request, res: Response, next: NextFunction) {
+        if (req.method !== 'POST' || (req.route === undefined && req.path !== '/')) return next();
+        return middleware(req, res, next);
+      },
+    }[name]! as RequestHandler;
+  });
+  return Object.assign(chain, {
+    topics: Object.freeze([...topics]),
+    handles: (name: string) => router.handles(name),
+  });
 }
 
 function handlerEntries(options: { handlers?: object }, where: string): Array<[string, unknown]> {
