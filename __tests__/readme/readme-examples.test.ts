@@ -1,5 +1,5 @@
-// The README's code is these files, verbatim, and this test runs them.
-import { readFileSync } from 'node:fs';
+// The code of the README and of docs/ is these files, verbatim, and this test runs them.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
@@ -8,7 +8,12 @@ import { app as composed, tokensBySession } from '../../examples/snippets/compos
 import { basic } from '../support/express-versions';
 
 const root = join(__dirname, '..', '..');
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const readme = [
+  readFileSync(join(root, 'README.md'), 'utf8'),
+  ...readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => readFileSync(join(root, 'docs', name), 'utf8')),
+].join('\n');
 
 // The snippets run here; the Jest and node:test examples run in the packaging test, from a
 // project that installed the packed package.
@@ -19,7 +24,7 @@ test.each([
   ['jest/jest.config.js', 'js'],
   ['node-test/notifications.test.mjs', 'js'],
   ['../__tests__/hostile/readme-hardening.ts', 'ts'],
-])('README shows examples/%s verbatim', (file, language) => {
+])('the README or docs/ shows examples/%s verbatim', (file, language) => {
   const code = readFileSync(join(root, 'examples', file), 'utf8').trimEnd();
   expect(readme).toContain('```' + language + '\n' + code + '\n```');
 });
