@@ -61,7 +61,9 @@ export interface DeduplicateOptions {
  * a lease) before the handler runs. When the router answers 2xx (the handler succeeded) the
  * claim is marked done for `retentionMs`; any other answer (the handler failed: the router
  * passed the error to `next(err)`) releases it so that Yoti's redelivery is handled. The
- * response waits for that record, so a 200 means the notification is recorded as handled.
+ * response waits for that record, so a 200 means the notification is recorded as handled,
+ * unless the store failed at that moment: the 200 is then still sent (the handler succeeded)
+ * and the record is retried in the background until the lease ends.
  * The outcome is taken from the response the app produces, not from the socket: a client
  * that disconnects mid-handler does not change it. If the app never ends the response, the
  * lease ends on its own.
