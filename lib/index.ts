@@ -96,3 +96,18 @@ export { RedisStore, DEFAULT_REDIS_PREFIX, MAX_REDIS_BATCH } from './core/redis-
 export type { RedisClientLike, RedisStoreOptions } from './core/redis-store';
 export { deduplicate } from './express/deduplicate';
 export type { DeduplicateOptions } from './express/deduplicate';
+export { enqueue } from './express/enqueue';
+export type { EnqueueOptions } from './express/enqueue';
+export { createInboxDispatch } from './core/inbox';
+export type {
+  FailedEntry,
+  Inbox,
+  InboxEntry,
+  InboxHandler,
+  InboxHandlers,
+  InboxWorker,
+  JobContext,
+  NotificationKind,
+  StoreOutcome,
+  WorkOptions,
+} from './core/inbox';

@@ -166,12 +166,15 @@ export class NotificationInProgressError extends NotificationError {
   }
 }
 
-/** 503 `STORE_UNAVAILABLE`: the de-duplication store could not be reached. */
+/**
+ * 503 `STORE_UNAVAILABLE`: the de-duplication store or the inbox could not be reached (or did
+ * not answer in time). `Retry-After` tells Yoti when to deliver again (default 5 seconds).
+ */
 export class StoreUnavailableError extends NotificationError {
-  constructor(options: { cause?: unknown } = {}) {
-    super('STORE_UNAVAILABLE', 503, 'De-duplication store is unavailable', {
-      ...options,
-      headers: { 'Retry-After': '5' },
+  constructor(options: { cause?: unknown; message?: string; retryAfterSeconds?: number } = {}) {
+    super('STORE_UNAVAILABLE', 503, options.message ?? 'De-duplication store is unavailable', {
+      cause: options.cause,
+      headers: { 'Retry-After': String(options.retryAfterSeconds ?? 5) },
     });
   }
 }
