@@ -13,6 +13,7 @@ module.exports = {
     '^express-yoti-notifications$': '<rootDir>/lib/index.ts',
     '^express-yoti-notifications/testing$': '<rootDir>/lib/testing/index.ts',
     '^express-yoti-notifications/yoti$': '<rootDir>/lib/yoti/index.ts',
+    '^express-yoti-notifications/bullmq$': '<rootDir>/lib/bullmq/index.ts',
   },
   collectCoverageFrom: ['lib/**/*.ts'],
   coverageReporters: ['text-summary', 'text'],
