@@ -13,7 +13,7 @@ import {
   verifySignature,
   YOTI_AGE_VERIFICATION_PUBLIC_KEY,
 } from '../../lib';
-import type { AgeVerificationNotificationsOptions } from '../../lib';
+import type { AgeVerificationNotificationsOptions, SignatureVerifierOptions } from '../../lib';
 import { EXPRESS_VERSIONS } from '../support/express-versions';
 import {
   docsPayload,
@@ -36,7 +36,7 @@ const codes: ErrorRequestHandler = (err, _req, res, _next) => {
 
 describe.each(EXPRESS_VERSIONS)('ageVerificationNotifications() on %s', (_name, express) => {
   const seen: string[] = [];
-  const options = (extra: Partial<AgeVerificationNotificationsOptions> = {}) =>
+  const options = (extra: Partial<SignatureVerifierOptions & { limit: string | number }> = {}) =>
     ({
       publicKey: pem3072,
       handlers: {
@@ -53,7 +53,10 @@ describe.each(EXPRESS_VERSIONS)('ageVerificationNotifications() on %s', (_name, 
       ...extra,
     }) satisfies AgeVerificationNotificationsOptions;
 
-  function mounted(how: 'use' | 'post', extra: Partial<AgeVerificationNotificationsOptions> = {}) {
+  function mounted(
+    how: 'use' | 'post',
+    extra: Partial<SignatureVerifierOptions & { limit: string | number }> = {},
+  ) {
     const app = express();
     if (how === 'use') app.use('/yoti/age', ageVerificationNotifications(options(extra)));
     else app.post('/yoti/age', ageVerificationNotifications(options(extra)));

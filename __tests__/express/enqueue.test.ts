@@ -1,8 +1,11 @@
 // enqueue(): 200 only once the inbox confirmed the write; 503 STORE_UNAVAILABLE otherwise.
 import type { Express } from 'express';
 import request from 'supertest';
+import express5 from 'express';
 import {
+  ageVerificationNotifications,
   enqueue,
+  idvNotifications,
   notificationErrorHandler,
   parseIdvNotification,
   rawBody,
@@ -10,7 +13,7 @@ import {
 } from '../../lib';
 import type { Inbox, InboxEntry, StoreOutcome } from '../../lib';
 import { createTestSigner, mockAgeVerificationNotification } from '../../lib/testing';
-import { EXPRESS_VERSIONS } from '../support/express-versions';
+import { EXPRESS_VERSIONS, basic } from '../support/express-versions';
 
 /** An inbox whose writes the test settles by hand. */
 function handInbox() {
@@ -138,4 +141,54 @@ test('setup mistakes are TypeErrors with a hint', () => {
   expect(() => enqueue({} as never)).toThrow(TypeError);
   expect(() => enqueue(inbox, { timeoutMs: 0 })).toThrow(/timeoutMs/);
   expect(() => enqueue(inbox, { retryAfterSeconds: 1.5 })).toThrow(/retryAfterSeconds/);
+});
+
+describe('the presets with an inbox', () => {
+  test('idvNotifications({ auth, inbox }) authenticates, stores, then answers 200', async () => {
+    const { inbox, entries, pending } = handInbox();
+    const app = express5();
+    const auth = { scheme: 'basic' as const, token: 'yoti:secret' };
+    app.use('/yoti/idv', idvNotifications({ auth, inbox }));
+    app.use(notificationErrorHandler({ log: () => undefined }));
+    const refused = await request(app).post('/yoti/idv').type('json').send(IDV);
+    expect(refused.status).toBe(401);
+    expect(entries).toHaveLength(0);
+    const done = request(app)
+      .post('/yoti/idv')
+      .set('Authorization', basic('yoti:secret'))
+      .type('json')
+      .send(IDV)
+      .then((res) => res.status);
+    while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    pending[0]!.resolve({ stored: true, id: 'j' });
+    expect(await done).toBe(200);
+    expect(entries[0]).toMatchObject({ kind: 'idv', key: 'idv:s1:check_completion:c1' });
+  });
+
+  test('ageVerificationNotifications({ inbox }) stores verified notifications', async () => {
+    const signer = await createTestSigner({ modulusLength: 2048 });
+    const { inbox, entries, pending } = handInbox();
+    const app = express5();
+    app.use('/yoti/age', ageVerificationNotifications({ publicKey: signer.publicKey, inbox }));
+    const payload = signer.sign(mockAgeVerificationNotification({ state: 'FAIL' }));
+    const done = request(app)
+      .post('/yoti/age')
+      .type('json')
+      .send(JSON.stringify(payload))
+      .then((res) => res.status);
+    while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    pending[0]!.resolve({ stored: true, id: 'j' });
+    expect(await done).toBe(200);
+    expect(entries[0]).toMatchObject({ kind: 'age', notification: { state: 'FAIL' } });
+  });
+
+  test('both handlers and an inbox, or neither, is a TypeError', () => {
+    const { inbox } = handInbox();
+    const auth = { scheme: 'basic' as const, token: 'yoti:secret' };
+    expect(() =>
+      idvNotifications({ auth, inbox, handlers: { session_completion: () => 1 } } as never),
+    ).toThrow(/handlers .* or an inbox/);
+    expect(() => idvNotifications({ auth } as never)).toThrow(TypeError);
+    expect(() => ageVerificationNotifications({} as never)).toThrow(TypeError);
+  });
 });

@@ -11,6 +11,9 @@ import type {
   UnknownIdvNotification,
 } from '../core/idv-notification';
 import { authHeader } from './auth-header';
+import { enqueue } from './enqueue';
+import type { EnqueueOptions } from './enqueue';
+import type { Inbox } from '../core/inbox';
 import type { AuthHeaderOptions } from './auth-header';
 import { parseIdvNotification } from './parse-idv-notification';
 import { rawBody } from './raw-body';
@@ -44,19 +47,41 @@ export interface NotificationChain<Name extends string> extends Array<RequestHan
   handles(name: string): boolean;
 }
 
+/**
+ * Where a preset's notifications go: `handlers` (with `onUnknown`), run inside the request,
+ * or an `inbox`, where they are stored (200 once the engine confirmed the write, 503
+ * `STORE_UNAVAILABLE` otherwise) and handled afterwards by `inbox.work()` workers.
+ */
+export type HandledBy<Handlers, Fallback> =
+  | {
+      /** Handlers by name (any case), run inside the request. */
+      handlers: Handlers;
+      /** Handler for every notification no handler above claims. */
+      onUnknown?: Fallback;
+      inbox?: undefined;
+      storeTimeoutMs?: undefined;
+    }
+  | {
+      /** A durable inbox: `new BullMQInbox(…)` or `new PgBossInbox(…)`. */
+      inbox: Inbox;
+      /** How long the engine may take to confirm a write, in ms (default 2,000). */
+      storeTimeoutMs?: number;
+      handlers?: undefined;
+      onUnknown?: undefined;
+    };
+
 /** Options of {@link idvNotifications}. */
-export interface IdvNotificationsOptions<Extra extends string = never> {
+export type IdvNotificationsOptions<Extra extends string = never> = {
   /** The `authHeader()` options: `{ scheme, token }` or `{ scheme: 'bearer', jwt }`. */
   auth: AuthHeaderOptions;
   /** Body size limit (default 64 KiB). */
   limit?: RawBodyOptions['limit'];
-  /** Handlers by topic (any case). */
-  handlers: IdvHandlers<NoInfer<Extra>>;
   /** Topics Yoti added after this package, accepted as `handlers` keys (see `topicRouter()`). */
   extraTopics?: readonly Extra[];
-  /** Handler for every notification no topic handler claims. */
-  onUnknown?: NotificationHandler<IdvNotification | UnknownIdvNotification>;
-}
+} & HandledBy<
+  IdvHandlers<NoInfer<Extra>>,
+  NotificationHandler<IdvNotification | UnknownIdvNotification>
+>;
 
 /**
  * The whole IDV chain in one call: `authHeader` → `rawBody` → `parseIdvNotification` →
@@ -82,14 +107,22 @@ export interface IdvNotificationsOptions<Extra extends string = never> {
 export function idvNotifications<const Extra extends string = never>(
   options: IdvNotificationsOptions<Extra>,
 ): NotificationChain<IdvTopic | Lowercase<Extra>> {
+  const auth = authHeader(options?.auth);
+  const body = rawBody(options.limit === undefined ? {} : { limit: options.limit });
+  if (inboxOf(options, 'idvNotifications') !== undefined) {
+    const store = enqueue(options.inbox!, storeOptions(options));
+    const chain =
+      typeof options.auth.token === 'function'
+        ? [body, parseIdvNotification(), auth, store]
+        : [auth, body, parseIdvNotification(), store];
+    return notificationChain(chain, [], STORES_EVERYTHING);
+  }
   const entries = handlerEntries(options, 'idvNotifications');
   const router = createTopicRouter(options.extraTopics, 'idvNotifications({ extraTopics: [...] })');
   for (const [topic, handler] of entries) {
     router.on(topic as IdvTopicName, handler as never);
   }
   if (options.onUnknown !== undefined) router.onUnknown(options.onUnknown);
-  const auth = authHeader(options.auth);
-  const body = rawBody(options.limit === undefined ? {} : { limit: options.limit });
   const chain =
     typeof options.auth.token === 'function'
       ? [body, parseIdvNotification(), auth, router]
@@ -105,18 +138,16 @@ export type AgeVerificationHandlers<Extra extends string = never> = {
 };
 
 /** Options of {@link ageVerificationNotifications}. */
-export interface AgeVerificationNotificationsOptions<
-  Extra extends string = never,
-> extends VerifySignatureOptions {
-  /** Body size limit (default 64 KiB). */
-  limit?: RawBodyOptions['limit'];
-  /** Handlers by state (any case). */
-  handlers: AgeVerificationHandlers<NoInfer<Extra>>;
-  /** States Yoti added after this package, accepted as `handlers` keys (see `stateRouter()`). */
-  extraStates?: readonly Extra[];
-  /** Handler for every notification no state handler claims (e.g. a new state). */
-  onUnknown?: NotificationHandler<AgeVerificationNotification>;
-}
+export type AgeVerificationNotificationsOptions<Extra extends string = never> =
+  VerifySignatureOptions & {
+    /** Body size limit (default 64 KiB). */
+    limit?: RawBodyOptions['limit'];
+    /** States Yoti added after this package, accepted as `handlers` keys (see `stateRouter()`). */
+    extraStates?: readonly Extra[];
+  } & HandledBy<
+      AgeVerificationHandlers<NoInfer<Extra>>,
+      NotificationHandler<AgeVerificationNotification>
+    >;
 
 /**
  * The whole age verification chain in one call: `rawBody` → `verifySignature` →
@@ -134,6 +165,24 @@ export interface AgeVerificationNotificationsOptions<
 export function ageVerificationNotifications<const Extra extends string = never>(
   options: AgeVerificationNotificationsOptions<Extra>,
 ): NotificationChain<AgeVerificationState | Uppercase<Extra>> {
+  if (inboxOf(options, 'ageVerificationNotifications') !== undefined) {
+    const {
+      limit,
+      inbox,
+      storeTimeoutMs: _timeout,
+      extraStates: _extraStates,
+      ...verifyOptions
+    } = options;
+    return notificationChain(
+      [
+        rawBody(limit === undefined ? {} : { limit }),
+        verifySignature(verifyOptions),
+        enqueue(inbox!, storeOptions(options)),
+      ],
+      [],
+      STORES_EVERYTHING,
+    );
+  }
   const entries = handlerEntries(options, 'ageVerificationNotifications');
   const router = createStateRouter(
     options.extraStates,
@@ -148,6 +197,8 @@ export function ageVerificationNotifications<const Extra extends string = never>
     handlers: _handlers,
     onUnknown: _onUnknown,
     extraStates: _extraStates,
+    inbox: _inbox,
+    storeTimeoutMs: _storeTimeoutMs,
     ...verifyOptions
   } = options;
   return notificationChain(
@@ -182,6 +233,28 @@ function notificationChain<Name extends string>(
     topics: Object.freeze([...topics]),
     handles: (name: string) => router.handles(name),
   });
+}
+
+// With an inbox, every notification is stored for the workers to route.
+const STORES_EVERYTHING = { handles: () => true };
+
+/** The preset's inbox, checking that it has exactly one of `handlers` and `inbox`. */
+function inboxOf(options: { handlers?: object; inbox?: Inbox }, where: string): Inbox | undefined {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${where}: options are required`);
+  if ((options.inbox === undefined) === (options.handlers === undefined)) {
+    throw new TypeError(
+      `${where}: give handlers (run in the request) or an inbox (stored, run by workers), not both or neither`,
+    );
+  }
+  if (options.inbox !== undefined && 'onUnknown' in options && options.onUnknown !== undefined) {
+    throw new TypeError(`${where}: with an inbox, pass onUnknown to inbox.work() instead`);
+  }
+  return options.inbox;
+}
+
+function storeOptions(options: { storeTimeoutMs?: number }): EnqueueOptions {
+  return options.storeTimeoutMs === undefined ? {} : { timeoutMs: options.storeTimeoutMs };
 }
 
 function handlerEntries(options: { handlers?: object }, where: string): Array<[string, unknown]> {
