@@ -49,7 +49,7 @@ describe('help and version', () => {
   test('an unknown command or option: exit 2', async () => {
     const command = await runCli(['post', 'http://127.0.0.1:1']);
     expect(command.code).toBe(2);
-    expect(command.stderr).toMatch(/unknown command "post" \(commands: send, keygen/);
+    expect(command.stderr).toMatch(/unknown command "post" \(commands: send, keygen, inbox/);
     const option = await runCli(['--verbose']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/unknown option "--verbose"/);

@@ -2,15 +2,21 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from './cli-error';
 import type { CliIo } from './cli-error';
+import { inbox } from './inbox';
 import { keygen } from './keygen';
 import { send } from './send';
-import { BIN, KEYGEN_USAGE, MAIN_USAGE, SEND_USAGE } from './usage';
+import { BIN, INBOX_USAGE, KEYGEN_USAGE, MAIN_USAGE, SEND_USAGE } from './usage';
 
 const COMMANDS: Readonly<Record<string, (args: string[], io: CliIo) => Promise<number>>> = {
   send,
   keygen,
+  inbox: (args, io) => inbox(args, io),
 };
-const USAGES: Readonly<Record<string, string>> = { send: SEND_USAGE, keygen: KEYGEN_USAGE };
+const USAGES: Readonly<Record<string, string>> = {
+  send: SEND_USAGE,
+  keygen: KEYGEN_USAGE,
+  inbox: INBOX_USAGE,
+};
 
 /**
  * Runs the command line `args` (without `node` and the script) and resolves with the exit
@@ -49,7 +55,7 @@ function unknownCommand(command: string): CliError {
   return new CliError(
     command.startsWith('-')
       ? `unknown option "${command}" (see "${BIN} --help")`
-      : `unknown command "${command}" (commands: send, keygen; see "${BIN} --help")`,
+      : `unknown command "${command}" (commands: send, keygen, inbox; see "${BIN} --help")`,
   );
 }
 

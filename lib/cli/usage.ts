@@ -3,11 +3,14 @@ export const BIN = 'express-yoti-notifications';
 
 export const MAIN_USAGE = `Usage: ${BIN} <command> [options]
 
-Sends mock Yoti notifications to an endpoint, for trying it by hand.
+Sends mock Yoti notifications to an endpoint, for trying it by hand, and shows and
+re-runs an inbox's failed notifications.
 
 Commands:
   send <url>     POST a mock IDV or signed age verification notification
   keygen <dir>   write a test RSA key pair (private.pem, public.pem)
+  inbox failed   list the inbox's failed notifications
+  inbox retry    re-run one failed notification (--id) or all of them
   help [command] show help for a command
 
 Options:
@@ -72,4 +75,20 @@ Options:
   --bits <n>   modulus length in bits (default 3072, at least 2048)
   --force      overwrite existing files
   -h, --help   show this help
+`;
+
+export const INBOX_USAGE = `Usage:
+  ${BIN} inbox failed --redis <url> [--queue <name>] [--limit <n>]
+  ${BIN} inbox retry  --redis <url> [--queue <name>] [--id <job id>]
+
+Lists the inbox's failed notifications (one line each: job id, kind, topic or state,
+attempts, when it last failed, the handler's error), or queues them again: the one with
+--id, or every failed one.
+
+Options:
+  --redis <url>     the Redis of a BullMQInbox (redis://host:port)
+  --queue <name>    the queue name (default yoti-notifications)
+  --id <job id>     retry: only this job (exit code 1 when it is not a failed job)
+  --limit <n>       failed: at most this many (default 100)
+  -h, --help        show this help
 `;
