@@ -1,11 +1,14 @@
 // The BullMQ inbox on a real Redis: 200 means stored, redeliveries stored once, retries with
 // backoff, failed jobs kept and re-run, and 503 while Redis cannot be reached.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import { Redis } from 'ioredis';
 import { enqueue, notificationErrorHandler, parseIdvNotification, rawBody } from '../../lib';
 import type { FailedEntry, Inbox, JobContext } from '../../lib';
 import { BullMQInbox, jobIdOf } from '../../lib/bullmq';
+import type * as InboxSnippet from '../../examples/snippets/inbox';
 import { REDIS_URL, describeWithRedis, uniquePrefix } from '../dedup/redis-env';
 
 const idv = (session: string, topic = 'session_completion') =>
@@ -151,4 +154,33 @@ test('jobIdOf: no colon, never all digits, fixed length, distinct', () => {
     expect(jobIdOf(key)).toMatch(/^n[0-9a-f]{64}$/);
   }
   expect(jobIdOf('a')).not.toBe(jobIdOf('b'));
+});
+
+describeWithRedis("the README's inbox snippet", () => {
+  test('is examples/snippets/inbox.ts verbatim, and a notification reaches its worker', async () => {
+    const root = path.join(__dirname, '..', '..');
+    const code = readFileSync(path.join(root, 'examples/snippets/inbox.ts'), 'utf8').trimEnd();
+    expect(readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(
+      '```ts\n' + code + '\n```',
+    );
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const snippet = require('../../examples/snippets/inbox') as typeof InboxSnippet;
+    try {
+      await snippet.inbox.queue.obliterate({ force: true });
+      await request(snippet.app)
+        .post('/yoti/idv')
+        .set('Authorization', 'Basic ' + Buffer.from('yoti:change-me').toString('base64'))
+        .type('json')
+        .send(idv('s-readme'))
+        .expect(200);
+      await until(() => log.mock.calls.some((call) => call[1] === 's-readme'));
+      expect(log).toHaveBeenCalledWith('fetch session', 's-readme', 'run', 1);
+    } finally {
+      await snippet.worker.close();
+      await snippet.inbox.queue.obliterate({ force: true });
+      await snippet.inbox.close();
+      log.mockRestore();
+    }
+  });
 });
