@@ -30,8 +30,8 @@ export type { SignatureVerifierOptions, VerifiedAgeVerification } from './core/a
 export type { PublicKeyInput } from './core/public-keys';
 export { YOTI_AGE_VERIFICATION_PUBLIC_KEY } from './core/yoti-public-key';
 export { createNotificationToken } from './core/notification-token';
+export type { KeyInput } from './core/key-import';
 export type {
-  KeyInput,
   Secret,
   NotificationTokenOptions,
   NotificationTokenVerifyOptions,

@@ -1,21 +1,17 @@
 import {
+  assertStaticToken,
+  assertTokenString,
   authChallenge,
-  CREDENTIAL_COMPARE_WIDTH,
   credentialSet,
-  exactHeaderMatcher,
   findCredential,
   readCredentials,
+  tokenProblem,
 } from '../../lib/core/auth';
 import { AuthInvalidError, AuthMissingError } from '../../lib/core/errors';
+import { codeOf, thrown } from '../support/errors';
 
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-    return undefined;
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-};
+/** A header value as Node.js gives it: one Latin-1 character per byte received. */
+const onTheWire = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
 
 describe('readCredentials', () => {
   test('decodes Basic credentials to the auth_token bytes', () => {
@@ -23,8 +19,31 @@ describe('readCredentials', () => {
     expect(readCredentials(header, 'basic', 'r').toString('utf8')).toBe('user:pässword');
   });
 
-  test('tolerates extra spaces between scheme and value', () => {
+  test('tolerates extra spaces between scheme and value, and spaces or tabs after it', () => {
     expect(readCredentials('Bearer    tok  ', 'bearer', 'r').toString()).toBe('tok');
+    expect(readCredentials('Bearer \t tok\t', 'bearer', 'r').toString()).toBe('tok');
+  });
+
+  test('a Bearer token is the bytes that arrived, whatever their UTF-8 content', () => {
+    for (const token of ['tök€n-✓', 'voilà', '😀', 'x\u00a0y']) {
+      for (const header of [`Bearer ${token}`, `bearer  ${token}`, `BEARER ${token} `]) {
+        expect(readCredentials(onTheWire(header), 'bearer', 'r')).toEqual(
+          Buffer.from(token, 'utf8'),
+        );
+      }
+    }
+  });
+
+  test("only spaces and tabs are trimmed: 0xA0, the last byte of 'à', stays", () => {
+    // `String.prototype.trim` would drop it: the token would never match.
+    expect(readCredentials(onTheWire('Bearer voilà'), 'bearer', 'r').at(-1)).toBe(0xa0);
+    expect(readCredentials('Bearer tok\u00a0', 'bearer', 'r')).toEqual(
+      Buffer.from('tok\xa0', 'latin1'),
+    );
+  });
+
+  test('spaces inside a Bearer value are part of the token', () => {
+    expect(readCredentials('Bearer x   y ', 'bearer', 'r').toString()).toBe('x   y');
   });
 
   test.each([
@@ -34,6 +53,7 @@ describe('readCredentials', () => {
     ['Basicabc', 'AUTH_MISSING'],
     ['Basic', 'AUTH_INVALID'],
     ['Basic    ', 'AUTH_INVALID'],
+    ['Basic \t', 'AUTH_INVALID'],
     ['Basic ab=c', 'AUTH_INVALID'],
     ['Basic abc', 'AUTH_INVALID'],
     ['Basic ' + Buffer.from('nocolon').toString('base64'), 'AUTH_INVALID'],
@@ -43,15 +63,14 @@ describe('readCredentials', () => {
   });
 
   test('errors carry the challenge and never the credentials', () => {
-    try {
-      readCredentials('Basic ' + Buffer.from('secretvalue').toString('base64'), 'basic', 'realm');
-    } catch (error) {
-      expect(error).toBeInstanceOf(AuthInvalidError);
-      expect((error as AuthInvalidError).headers).toEqual({
-        'WWW-Authenticate': 'Basic realm="realm", charset="UTF-8"',
-      });
-      expect((error as Error).message).not.toContain('secret');
-    }
+    const error = thrown(() =>
+      readCredentials('Basic ' + Buffer.from('secretvalue').toString('base64'), 'basic', 'realm'),
+    );
+    expect(error).toBeInstanceOf(AuthInvalidError);
+    expect(error.headers).toEqual({
+      'WWW-Authenticate': 'Basic realm="realm", charset="UTF-8"',
+    });
+    expect(error.message).not.toContain('secret');
     expect(() => readCredentials(undefined, 'bearer', 'x')).toThrow(AuthMissingError);
   });
 });
@@ -66,8 +85,7 @@ describe('findCredential', () => {
     expect(findCredential(Buffer.from('a:1'), credentialSet([]))).toBe(-1);
   });
 
-  test('padding never makes a different credential match', () => {
-    // Zero bytes after, a prefix, and the empty credential all differ from 'a:1'.
+  test('only the same bytes match: no prefix, no suffix, no zero padding', () => {
     expect(findCredential(Buffer.from('a:1\0'), candidates)).toBe(-1);
     expect(findCredential(Buffer.from('a:'), candidates)).toBe(-1);
     expect(findCredential(Buffer.alloc(0), candidates)).toBe(-1);
@@ -76,32 +94,25 @@ describe('findCredential', () => {
     expect(findCredential(Buffer.from('a:1\0'), withZero)).toBe(0);
   });
 
+  test('a string token is its UTF-8 bytes; bytes are taken as they are', () => {
+    const set = credentialSet(['tök€n-✓', Buffer.from([0xff, 0x00])]);
+    expect(findCredential(Buffer.from('tök€n-✓', 'utf8'), set)).toBe(0);
+    expect(findCredential(Buffer.from('tök€n-✓', 'latin1'), set)).toBe(-1);
+    expect(findCredential(Buffer.from([0xff, 0x00]), set)).toBe(1);
+  });
+
   test('an unusable entry keeps its index and matches nothing, not even the empty credential', () => {
     const set = credentialSet([undefined, 'b:2']);
     expect(findCredential(Buffer.alloc(0), set)).toBe(-1);
     expect(findCredential(Buffer.from('b:2'), set)).toBe(1);
   });
 
-  test('every token is compared over one width, whatever its length', () => {
-    expect(credentialSet(['a:1']).width).toBe(CREDENTIAL_COMPARE_WIDTH);
-    expect(credentialSet(['x'.repeat(CREDENTIAL_COMPARE_WIDTH)]).width).toBe(
-      CREDENTIAL_COMPARE_WIDTH,
-    );
-    const long = 'u:' + 'x'.repeat(CREDENTIAL_COMPARE_WIDTH);
+  test('tokens of any length compare, long or short', () => {
+    const long = 'u:' + 'x'.repeat(5000);
     const set = credentialSet(['a:1', long]);
-    expect(set.width).toBe(2 * CREDENTIAL_COMPARE_WIDTH);
-    expect(set.padded.every((p) => p.length === set.width)).toBe(true);
     expect(findCredential(Buffer.from(long), set)).toBe(1);
+    expect(findCredential(Buffer.from(long + 'x'), set)).toBe(-1);
     expect(findCredential(Buffer.from('a:1'), set)).toBe(0);
-    // Longer than the width: no token can be that long, refused without comparing.
-    expect(findCredential(Buffer.alloc(set.width + 1, 0x78), set)).toBe(-1);
-  });
-
-  test('a credential left in the shared scratch buffer never leaks into the next comparison', () => {
-    const set = credentialSet(['abc:def']);
-    expect(findCredential(Buffer.from('abc:def'), set)).toBe(0);
-    expect(findCredential(Buffer.from('abc'), set)).toBe(-1);
-    expect(findCredential(Buffer.from('abc:d'), set)).toBe(-1);
   });
 });
 
@@ -111,41 +122,61 @@ test('authChallenge follows RFC 7617 and RFC 6750', () => {
   expect(authChallenge('bearer', 'r', true)).toBe('Bearer realm="r", error="invalid_token"');
 });
 
-describe('exactHeaderMatcher', () => {
-  const basic = (token: string) => 'Basic ' + Buffer.from(token, 'utf8').toString('base64');
-
-  test('matches the header a sender writes for each token, first match first', () => {
-    const match = exactHeaderMatcher('basic', ['a:1', 'b:2', 'a:1']);
-    expect(match(basic('a:1'))).toBe(0);
-    expect(match(basic('b:2'))).toBe(1);
-    expect(match(basic('c:3'))).toBe(-1);
-    const bearer = exactHeaderMatcher('bearer', ['tok-1', 'tok-2']);
-    expect(bearer('Bearer tok-2')).toBe(1);
-    expect(bearer('Bearer tok-')).toBe(-1);
-    expect(bearer('Bearer tok-22')).toBe(-1);
+describe('tokenProblem', () => {
+  test.each([
+    ['zq9\n', /ends with a newline \(read from a file.*\): trim it/],
+    ['zq9\r\n', /ends with a newline/],
+    ['zq9 ', /ends with whitespace: trim it/],
+    ['zq9\u00a0', /ends with whitespace/],
+    [' zq9', /starts with whitespace: trim it/],
+    ['\ufeffzq9', /starts with whitespace/],
+    ['\tzq9', /starts with whitespace/],
+    ['zq\n9', /control character \(U\+000A at index 2\)/],
+    ['zq\t9', /control character \(U\+0009 at index 2\)/],
+    ['zq9\x7f!', /control character \(U\+007F at index 3\)/],
+    ['z\0q9', /control character \(U\+0000 at index 1\)/],
+  ])('%j: %s', (token, hint) => {
+    const problem = tokenProblem(token);
+    expect(problem).toMatch(hint);
+    // The hint never quotes the token.
+    expect(problem).not.toContain('zq');
   });
 
-  test('leaves every other way of writing a valid header to the general path', () => {
-    const match = exactHeaderMatcher('basic', ['a:1']);
-    // Another case of the scheme, extra spaces: valid, but not the exact form.
-    expect(match(basic('a:1').replace('Basic', 'basic'))).toBe(-1);
-    expect(match(basic('a:1').replace(' ', '   '))).toBe(-1);
-    expect(match(basic('a:1') + ' ')).toBe(-1);
-    expect(readCredentials(basic('a:1').replace('Basic', 'basic'), 'basic', 'r')).toEqual(
-      Buffer.from('a:1'),
-    );
+  test.each(['tok', 'tök€n-✓', 'user:pass word', 'a b', 'eyJ.x.y'])('%j can be sent', (token) => {
+    expect(tokenProblem(token)).toBeUndefined();
+  });
+});
+
+describe('assertStaticToken', () => {
+  test.each([
+    ['an unknown scheme', 'digest', 'a:b', /scheme must be 'basic' or 'bearer'/],
+    ['an empty token', 'bearer', '', /non-empty string/],
+    ['a number', 'bearer', 42, /non-empty string/],
+    ['a Promise', 'bearer', Promise.resolve('t'), /did you forget await\?/],
+    ['a Bearer token with a newline', 'bearer', 's3cret\n', /ends with a newline/],
+    ['a Basic token with a newline', 'basic', 'user:s3cret\n', /ends with a newline/],
+    ['a Basic token with a leading space', 'basic', ' user:s3cret', /starts with whitespace/],
+    ['a control character', 'bearer', 's3\x01cret', /control character/],
+    ['a Basic token without a colon', 'basic', 's3cret', /no colon/],
+  ])(
+    '%s is a TypeError naming the caller, never quoting the token',
+    (_what, scheme, token, hint) => {
+      const run = () => assertStaticToken(scheme, token, 'someCaller');
+      expect(run).toThrow(TypeError);
+      expect(run).toThrow(/^someCaller: /);
+      expect(run).toThrow(hint);
+      expect(run).not.toThrow(/s3cret/);
+    },
+  );
+
+  test('a usable token passes', () => {
+    expect(() => assertStaticToken('basic', 'user:pass word', 'x')).not.toThrow();
+    expect(() => assertStaticToken('bearer', 'tök€n-✓', 'x')).not.toThrow();
   });
 
-  test('non-ASCII tokens are compared as their UTF-8 bytes, as a header carries them', () => {
-    const bearer = exactHeaderMatcher('bearer', ['jeton-é']);
-    expect(bearer('Bearer ' + Buffer.from('jeton-é', 'utf8').toString('latin1'))).toBe(0);
-    expect(bearer('Bearer jeton-é')).toBe(-1);
-  });
-
-  test('headers longer than the width never match', () => {
-    const long = 'u:' + 'x'.repeat(400);
-    const match = exactHeaderMatcher('basic', [long]);
-    expect(match(basic(long))).toBe(0);
-    expect(match(basic(long) + 'A'.repeat(2000))).toBe(-1);
+  test('assertTokenString tells a forgotten await from a wrong type', () => {
+    const pending = { then: () => undefined };
+    expect(() => assertTokenString(pending, 'w')).toThrow(/did you forget await\?/);
+    expect(() => assertTokenString(null, 'w')).toThrow(/non-empty string/);
   });
 });

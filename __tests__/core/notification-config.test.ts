@@ -91,4 +91,27 @@ describe('idvNotificationConfig()', () => {
   ])('%s is a TypeError', (_what, options) => {
     expect(() => idvNotificationConfig(options as never)).toThrow(TypeError);
   });
+
+  test.each([
+    [
+      'a Bearer token with a trailing newline',
+      'bearer',
+      's3cret\n',
+      /ends with a newline.*trim it/,
+    ],
+    ['a Basic token with a trailing newline', 'basic', 'user:s3cret\n', /ends with a newline/],
+    ['a token with a leading space', 'bearer', ' s3cret', /starts with whitespace/],
+    ['a control character', 'bearer', 's3\x00cret', /control character/],
+    ['a Promise', 'bearer', Promise.resolve('s3cret'), /did you forget await\?/],
+  ])(
+    '%s is the TypeError authHeader() gives, never quoting the token',
+    (_what, scheme, token, hint) => {
+      const config = () =>
+        idvNotificationConfig({ endpoint: 'https://a.example/', auth: { scheme, token } } as never);
+      expect(config).toThrow(TypeError);
+      expect(config).toThrow(/^idvNotificationConfig: /);
+      expect(config).toThrow(hint);
+      expect(config).not.toThrow(/s3cret/);
+    },
+  );
 });

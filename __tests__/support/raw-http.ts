@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 
@@ -68,5 +69,47 @@ export function send(
     for (const chunk of options.chunks ?? []) req.write(chunk);
     if (options.body !== undefined) req.write(options.body);
     if (options.end !== false) req.end();
+  });
+}
+
+/**
+ * Writes a POST to a socket byte for byte, its header values as the given bytes (Node's
+ * client would re-encode a non-ASCII string), and reads the response until the server
+ * closes the connection.
+ */
+export function sendRawHeaders(
+  port: number,
+  path: string,
+  headers: ReadonlyArray<[name: string, value: Buffer | string]>,
+  body = '',
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const parts: Buffer[] = [];
+    socket.on('data', (part: Buffer) => parts.push(part));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const text = Buffer.concat(parts).toString('latin1');
+      const split = text.indexOf('\r\n\r\n');
+      const [statusLine = '', ...lines] = text.slice(0, split).split('\r\n');
+      const received: http.IncomingHttpHeaders = {};
+      for (const line of lines) {
+        const colon = line.indexOf(':');
+        received[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      resolve({
+        status: Number(statusLine.split(' ')[1]),
+        headers: received,
+        body: Buffer.from(text.slice(split + 4), 'latin1').toString('utf8'),
+      });
+    });
+    const head = Buffer.concat([
+      Buffer.from(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n`),
+      ...headers.map(([name, value]) =>
+        Buffer.concat([Buffer.from(`${name}: `), Buffer.from(value), Buffer.from('\r\n')]),
+      ),
+      Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`),
+    ]);
+    socket.end(Buffer.concat([head, Buffer.from(body)]));
   });
 }

@@ -19,6 +19,35 @@ describe('authorizationHeader', () => {
     );
   });
 
+  test('Bearer: a non-ASCII token as its UTF-8 bytes, one Latin-1 character per byte', () => {
+    const header = authorizationHeader({ scheme: 'bearer', token: 'tök€n-✓' });
+    expect(Buffer.from(header, 'latin1')).toEqual(Buffer.from('Bearer tök€n-✓', 'utf8'));
+    expect(readCredentials(header, 'bearer', 'test').toString('utf8')).toBe('tök€n-✓');
+  });
+
+  test.each([
+    ['a trailing newline', 's3cret\n', /ends with a newline.*trim it/],
+    ['a trailing space', 's3cret ', /ends with whitespace/],
+    ['a newline inside', 's3\ncret', /control character/],
+  ])('a Bearer token with %s is a TypeError with a hint', (_what, token, hint) => {
+    const build = () => authorizationHeader({ scheme: 'bearer', token });
+    expect(build).toThrow(TypeError);
+    expect(build).toThrow(/^authorizationHeader: /);
+    expect(build).toThrow(hint);
+    expect(build).not.toThrow(/s3cret/);
+  });
+
+  test('a Basic token with a newline is encoded, so that its refusal can be tested', () => {
+    const header = authorizationHeader({ scheme: 'basic', token: 'user:pass\n' });
+    expect(readCredentials(header, 'basic', 'test').toString()).toBe('user:pass\n');
+  });
+
+  test('a Promise for a token says: did you forget await?', () => {
+    expect(() =>
+      authorizationHeader({ scheme: 'bearer', token: Promise.resolve('t') as never }),
+    ).toThrow(/did you forget await\?/);
+  });
+
   test('a Basic token without a colon is encoded anyway, so malformed credentials can be tested', () => {
     const header = authorizationHeader({ scheme: 'basic', token: 'nocolon' });
     expect(() => readCredentials(header, 'basic', 'test')).toThrow(

@@ -67,6 +67,25 @@ describe.each(EXPRESS_VERSIONS)('deliver (%s)', (_name, express) => {
     expect(received).toHaveLength(1);
   });
 
+  test.each([
+    ['a trailing newline', 'tok\n', /ends with a newline/],
+    ['a control character', 't\x01ok', /control character/],
+  ])(
+    'a Bearer token with %s is a TypeError from the package, before anything is sent',
+    (_what, token, hint) => {
+      const { app, received } = appFor({ scheme: 'bearer', token: 'tok' });
+      const send = () =>
+        deliver(app, '/yoti/idv', mockIdvNotification('session_completion'), {
+          auth: { scheme: 'bearer', token },
+        });
+      expect(send).toThrow(TypeError);
+      expect(send).toThrow(/^authorizationHeader: /);
+      expect(send).toThrow(hint);
+      expect(send).not.toThrow(/Invalid character in header content/);
+      expect(received).toEqual([]);
+    },
+  );
+
   test('the body is JSON.stringify of the payload, a string payload goes as is', async () => {
     const { app } = appFor({ scheme: 'basic', token: 'u:p' });
     const payload = { b: 1, a: 'x y' };

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthInvalidError, AuthMissingError } from './errors';
 
 /** The `auth_type` of an IDV session's notifications, lower-cased. */
@@ -8,107 +8,53 @@ export type AuthScheme = 'basic' | 'bearer';
 export const MAX_AUTHORIZATION_LENGTH = 8192;
 
 /**
- * Narrowest width, in bytes, over which credentials are compared. Tokens up to this long
- * (any token Yoti is likely to be given) are all compared over exactly this width.
- */
-export const CREDENTIAL_COMPARE_WIDTH = 256;
-
-/**
- * Tokens ready for comparison: each zero-padded to one common width, with its true length.
- * The comparison then takes the same time whatever a token holds and however long it is
- * (up to the width), without hashing anything per request.
+ * Tokens ready for comparison: the SHA-256 digest of each token's bytes, or `undefined` for
+ * an unusable token (it keeps its index and matches nothing).
+ *
+ * Credentials are compared as digests, one way for every token and every request: two
+ * 32-byte digests compare in the same time whatever the tokens hold and however long they
+ * are, with no width to choose and nothing to pad, and a digest match is a byte-for-byte
+ * match (SHA-256 has no known collisions). Hashing the presented credential takes time in
+ * its own length only, which the sender already knows.
  */
 export interface CredentialSet {
-  /** The common width: {@link CREDENTIAL_COMPARE_WIDTH}, or a multiple of it for longer tokens. */
-  readonly width: number;
-  readonly padded: readonly Buffer[];
-  readonly lengths: readonly number[];
-  /** Where a presented credential is copied for comparison; used synchronously only. */
-  readonly scratch: Buffer;
+  readonly digests: readonly (Buffer | undefined)[];
 }
 
+const digest = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
+
+// What an unusable entry is compared with, so that it takes the time of any other.
+const NO_TOKEN = Buffer.alloc(32);
+
 /**
- * Prepares tokens for {@link findCredential}. An entry that is `undefined` stands for an
- * unusable token: it keeps its index and matches nothing.
+ * Prepares tokens for {@link findCredential}: strings as their UTF-8 bytes, or bytes. An
+ * entry that is `undefined` stands for an unusable token: it keeps its index and matches
+ * nothing.
  */
 export function credentialSet(tokens: readonly (string | Uint8Array | undefined)[]): CredentialSet {
-  const bytes = tokens.map((token) =>
-    token === undefined
-      ? undefined
-      : typeof token === 'string'
-        ? Buffer.from(token, 'utf8')
-        : token,
-  );
-  const longest = bytes.reduce((max, token) => Math.max(max, token?.length ?? 0), 0);
-  const width =
-    Math.ceil(Math.max(longest, 1) / CREDENTIAL_COMPARE_WIDTH) * CREDENTIAL_COMPARE_WIDTH;
-  const padded = bytes.map((token) => {
-    const buffer = Buffer.alloc(width);
-    if (token !== undefined) buffer.set(token);
-    return buffer;
-  });
-  // No presented credential has length -1, so an unusable token never matches.
-  const lengths = bytes.map((token) => token?.length ?? -1);
-  return { width, padded, lengths, scratch: Buffer.alloc(width) };
+  return {
+    digests: tokens.map((token) =>
+      token === undefined
+        ? undefined
+        : digest(typeof token === 'string' ? Buffer.from(token, 'utf8') : token),
+    ),
+  };
 }
 
 /**
- * Index of the first token equal to `presented`, or -1. Every token is compared, in
- * constant time, over the set's whole width, whatever matched before it; a credential
- * longer than the width cannot match and is refused without comparing.
+ * Index of the first token equal to `presented`, or -1. Every token is compared in
+ * constant time, whatever matched before it, and the results are combined without
+ * branching on them: the timing shows neither which token matched nor whether one did.
  */
 export function findCredential(presented: Uint8Array, set: CredentialSet): number {
-  const { width, padded, lengths, scratch } = set;
-  if (presented.length > width) return -1;
-  scratch.fill(0);
-  scratch.set(presented);
+  const given = digest(presented);
   let index = -1;
-  for (let i = 0; i < padded.length; i++) {
-    const equal = timingSafeEqual(scratch, padded[i]!) && lengths[i] === presented.length;
+  for (let i = 0; i < set.digests.length; i++) {
+    const expected = set.digests[i];
+    const equal = timingSafeEqual(given, expected ?? NO_TOKEN) && expected !== undefined;
     index = equal && index < 0 ? i : index;
   }
   return index;
-}
-
-/**
- * A matcher of whole `Authorization` values written exactly as a sender writes them for the
- * configured tokens: `Basic ` and the canonical base64 of `username:password`, or `Bearer `
- * and the token. It returns the index of the first token whose value equals the header, or
- * -1, from one constant-time pass per token over a fixed width (as {@link findCredential}),
- * decoding nothing. A header it does not match may still be valid (another case of the
- * scheme name, extra spaces, non-canonical base64): those take the general path,
- * {@link readCredentials} and {@link findCredential}, which accepts everything this does.
- */
-export function exactHeaderMatcher(
-  scheme: AuthScheme,
-  tokens: readonly string[],
-): (header: string) => number {
-  // Header values are read as Latin-1, one character per byte: so are these.
-  const values = tokens.map((token) => {
-    const bytes = Buffer.from(token, 'utf8');
-    return scheme === 'basic'
-      ? `Basic ${bytes.toString('base64')}`
-      : `Bearer ${bytes.toString('latin1')}`;
-  });
-  const longest = values.reduce((max, value) => Math.max(max, value.length), 0);
-  const width = Math.ceil(longest / CREDENTIAL_COMPARE_WIDTH) * CREDENTIAL_COMPARE_WIDTH;
-  const padded = values.map((value) => value.padEnd(width, '\0'));
-  const lengths = values.map((value) => value.length);
-  return (header) => {
-    const length = header.length;
-    if (length > width) return -1;
-    let index = -1;
-    for (let t = 0; t < padded.length; t++) {
-      const expected = padded[t]!;
-      // Branch-free on the secret: every character of the width is compared, whatever differs.
-      let difference = length ^ lengths[t]!;
-      for (let i = 0; i < width; i++) {
-        difference |= (i < length ? header.charCodeAt(i) : 0) ^ expected.charCodeAt(i);
-      }
-      index = difference === 0 && index < 0 ? t : index;
-    }
-    return index;
-  };
 }
 
 /**
@@ -125,9 +71,12 @@ export function authChallenge(scheme: AuthScheme, realm: string, invalidToken = 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /**
- * Reads the credentials of the expected scheme from an `Authorization` header: for Basic
- * the decoded `username:password` bytes, for Bearer the token's bytes. The scheme name is
- * case-insensitive (RFC 9110 §11.1).
+ * Reads the credentials of the expected scheme from an `Authorization` header value as
+ * Node.js gives it (a Latin-1 string, one character per byte received): for Basic the
+ * decoded `username:password` bytes, for Bearer the token's bytes as they arrived, so that
+ * a token of any UTF-8 content compares equal to its configured string. The scheme name is
+ * case-insensitive (RFC 9110 §11.1); one or more spaces separate it from the credentials
+ * (RFC 9110 §11.4), and spaces and tabs around the credentials are ignored, nothing else.
  *
  * @throws {AuthMissingError} `AUTH_MISSING`: no header, or one of another scheme.
  * @throws {AuthInvalidError} `AUTH_INVALID`: a header of this scheme that is malformed.
@@ -150,12 +99,89 @@ export function readCredentials(
   if (given.toLowerCase() !== scheme) {
     throw new AuthMissingError(`Missing ${schemeName} credentials`, authChallenge(scheme, realm));
   }
-  const value = space < 0 ? '' : header.slice(space + 1).trim();
+  const value = space < 0 ? '' : trimSpacesAndTabs(header.slice(space + 1));
   if (value.length === 0) throw invalid('are empty');
-  if (scheme === 'bearer') return Buffer.from(value, 'utf8');
+  if (scheme === 'bearer') return Buffer.from(value, 'latin1');
 
   if (!BASE64.test(value) || value.length % 4 !== 0) throw invalid('are not valid base64');
   const decoded = Buffer.from(value, 'base64');
   if (!decoded.includes(0x3a)) throw invalid('have no colon between user and password');
   return decoded;
+}
+
+// Only what HTTP treats as whitespace around a value (SP, HTAB): `String.prototype.trim`
+// would also drop 0xA0, the last byte of the UTF-8 of 'à'. A loop, not a regex anchored at
+// the end, which backtracks quadratically on a long run of spaces.
+function trimSpacesAndTabs(text: string): string {
+  const blank = (i: number) => text[i] === ' ' || text[i] === '\t';
+  let start = 0;
+  let end = text.length;
+  while (start < end && blank(start)) start++;
+  while (end > start && blank(end - 1)) end--;
+  return text.slice(start, end);
+}
+
+/**
+ * Why a token can never arrive as configured, or `undefined` when it can. The reason is a
+ * hint for a setup error and never quotes the token: whitespace at either end (HTTP drops
+ * spaces around a header value, and a newline cannot be sent at all: usually a token read
+ * from a file or an environment variable), or a control character, which a header cannot
+ * carry.
+ */
+export function tokenProblem(token: string): string | undefined {
+  if (/[\r\n]$/.test(token)) {
+    return 'the token ends with a newline (read from a file or an environment variable?): trim it';
+  }
+  if (/\s$/.test(token)) return 'the token ends with whitespace: trim it';
+  if (/^\s/.test(token)) return 'the token starts with whitespace: trim it';
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  const control = /[\0-\x1f\x7f]/.exec(token);
+  if (control !== null) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    return (
+      `the token holds a control character (U+${code} at index ${control.index}), ` +
+      'which a header cannot carry'
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Checks that a token option is a non-empty string, and says "did you forget await?" for
+ * a Promise (e.g. `createNotificationToken()` without `await`).
+ *
+ * @throws {TypeError} for anything else, naming `where`.
+ */
+export function assertTokenString(token: unknown, where: string): asserts token is string {
+  if (typeof (token as { then?: unknown } | null)?.then === 'function') {
+    throw new TypeError(`${where}: token is a Promise, not a string: did you forget await?`);
+  }
+  if (typeof token !== 'string' || token.length === 0) {
+    throw new TypeError(`${where}: token must be a non-empty string (the session's auth_token)`);
+  }
+}
+
+/**
+ * Checks one configured `auth_token` for its scheme, as `authHeader()` and
+ * `idvNotificationConfig()` both need it: a known scheme, a non-empty string that a header
+ * can carry as it is (see {@link tokenProblem}), with a colon for Basic.
+ *
+ * @throws {TypeError} for an unknown scheme, a Promise, an empty token, whitespace at either
+ *   end, a control character, or a Basic token without a colon; the message names `where`
+ *   and never quotes the token.
+ */
+export function assertStaticToken(
+  scheme: unknown,
+  token: unknown,
+  where: string,
+): asserts token is string {
+  if (scheme !== 'basic' && scheme !== 'bearer') {
+    throw new TypeError(`${where}: scheme must be 'basic' or 'bearer'`);
+  }
+  assertTokenString(token, where);
+  const problem = tokenProblem(token);
+  if (problem !== undefined) throw new TypeError(`${where}: ${problem}`);
+  if (scheme === 'basic' && !token.includes(':')) {
+    throw new TypeError(`${where}: a Basic token is 'username:password'; this one has no colon`);
+  }
 }

@@ -1,3 +1,4 @@
+import { assertStaticToken } from './auth';
 import type { AuthScheme } from './auth';
 import { IDV_TOPICS } from './idv-notification';
 import type { IdvTopic } from './idv-notification';
@@ -37,8 +38,9 @@ export interface IdvNotificationConfig {
  * and de-duplicated in first-seen order.
  *
  * @throws {TypeError} for an endpoint that is not an absolute HTTPS URL, an unknown scheme,
- *   an empty token, a Basic token without a colon, an empty topic, or a topic the `receiver`
- *   does not handle.
+ *   a token `authHeader()` would refuse (empty, a Promise, whitespace at either end such as
+ *   a trailing newline, a control character, Basic without a colon), an empty topic, or a
+ *   topic the `receiver` does not handle.
  * @example
  * idvNotificationConfig({
  *   endpoint: 'https://app.example/yoti/idv',
@@ -87,21 +89,4 @@ export function idvNotificationConfig(
     auth_type: auth.scheme === 'basic' ? 'BASIC' : 'BEARER',
     ...config,
   };
-}
-
-/**
- * Checks one configured `auth_token` for its scheme.
- *
- * @throws {TypeError} for an unknown scheme, an empty token, or a Basic one without a colon.
- */
-export function assertStaticToken(scheme: unknown, token: unknown, where: string): void {
-  if (scheme !== 'basic' && scheme !== 'bearer') {
-    throw new TypeError(`${where}: scheme must be 'basic' or 'bearer'`);
-  }
-  if (typeof token !== 'string' || token.length === 0) {
-    throw new TypeError(`${where}: token must be a non-empty string (the session's auth_token)`);
-  }
-  if (scheme === 'basic' && !token.includes(':')) {
-    throw new TypeError(`${where}: a Basic token is 'username:password'; this one has no colon`);
-  }
 }

@@ -1,10 +1,8 @@
-import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
-import type { webcrypto } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import type { JWK, JWTPayload } from 'jose';
-
-/** A key given as PEM text, a JWK, a Node.js `KeyObject` or a WebCrypto `CryptoKey`. */
-export type KeyInput = string | Buffer | JWK | KeyObject | webcrypto.CryptoKey;
+import type { KeyObject } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
+import type { JWTPayload } from 'jose';
+import { toKeyObject } from './key-import';
+import type { KeyInput } from './key-import';
 
 /** An HMAC secret: at least 32 bytes, as a string (UTF-8) or bytes. */
 export type Secret = string | Uint8Array;
@@ -43,6 +41,13 @@ export interface NotificationTokenVerifyOptions {
   audience?: string | string[];
   /** Allowed clock skew for `exp` and `nbf`: seconds, or a span such as `'30s'`. Default 0. */
   clockTolerance?: string | number;
+  /**
+   * Longest accepted age of a token, counted from its `iat`: seconds, or a span such as
+   * `'30d'`. A cap on top of `exp`, e.g. to retire long-lived tokens early. With it, a
+   * token without `iat` is refused (`createNotificationToken()` always sets `iat`).
+   * Default: none (`exp` alone decides).
+   */
+  maxTokenAge?: string | number;
   /**
    * Accepted `alg` values. Default: the one algorithm of the key (`HS256` for a secret).
    * `none` is never accepted.
@@ -116,10 +121,13 @@ export type TokenVerification = { ok: true; token: VerifiedToken } | { ok: false
 
 /**
  * Builds the verifier of notification tokens once, at setup (keys are imported and checked
- * here). The returned function never throws for a bad token: it reports why.
+ * here). A token must be signed with an allowed algorithm and carry a finite numeric `exp`
+ * that has not passed; `nbf`, `iss`, `aud` and `maxTokenAge` are checked when present or
+ * configured. The returned function never throws for a bad token: it reports why.
  *
  * @throws {TypeError} for a secret under 32 bytes, both or neither of `secret` and
- *   `publicKey`, an unreadable key, or a private key.
+ *   `publicKey`, an unreadable key, a private key, or a `clockTolerance` or `maxTokenAge`
+ *   that is not a span (`'30s'`, `'30d'`) or a non-negative number of seconds.
  */
 export function createTokenVerifier(
   options: NotificationTokenVerifyOptions,
@@ -141,21 +149,56 @@ export function createTokenVerifier(
   if (algorithms.length === 0 || algorithms.some((alg) => alg.toLowerCase() === 'none')) {
     throw new TypeError(`${where}: jwt.algorithms must list real algorithms, never none`);
   }
+  const timeOptions = {
+    ...(options.clockTolerance !== undefined && { clockTolerance: options.clockTolerance }),
+    ...(options.maxTokenAge !== undefined && { maxTokenAge: options.maxTokenAge }),
+  };
+  assertTimeOptions(timeOptions, where);
   const verifyOptions = {
     algorithms: [...algorithms],
+    // jose checks `exp` only when present: a token without one would never expire.
+    requiredClaims: ['exp'],
     ...(options.issuer !== undefined && { issuer: options.issuer }),
     ...(options.audience !== undefined && { audience: options.audience }),
-    ...(options.clockTolerance !== undefined && { clockTolerance: options.clockTolerance }),
+    ...timeOptions,
   };
   return async function verifyNotificationToken(token) {
     try {
       const { payload, protectedHeader } = await jwtVerify(token, key, verifyOptions);
+      // `"exp": 1e400` parses as Infinity, which jose accepts as a number far in the future.
+      if (!Number.isFinite(payload.exp)) {
+        return { ok: false, reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED' };
+      }
       return { ok: true, token: { claims: payload, alg: protectedHeader.alg } };
     } catch (error) {
       if (error instanceof joseErrors.JOSEError) return { ok: false, reason: error.code };
       throw error;
     }
   };
+}
+
+/**
+ * Lets jose read `clockTolerance` and `maxTokenAge` once, at setup, on an unsigned token
+ * issued now: its own span grammar is the one that applies per request, and a mistake in
+ * either option (jose throws a TypeError for it) then fails here rather than as a 500 on
+ * every notification.
+ */
+function assertTimeOptions(
+  options: { clockTolerance?: string | number; maxTokenAge?: string | number },
+  where: string,
+): void {
+  const probe = new UnsecuredJWT({}).setIssuedAt().setExpirationTime('1h').encode();
+  try {
+    UnsecuredJWT.decode(probe, options);
+  } catch (cause) {
+    // Only a bad option is a TypeError; a JOSEError (a second ticked) says nothing of them.
+    if (!(cause instanceof TypeError)) return;
+    throw new TypeError(
+      `${where}: jwt.clockTolerance and jwt.maxTokenAge are a span such as '30s' or '30d', ` +
+        'or a non-negative number of seconds',
+      { cause },
+    );
+  }
 }
 
 function secretBytes(secret: Secret, where: string): Uint8Array {
@@ -166,51 +209,6 @@ function secretBytes(secret: Secret, where: string): Uint8Array {
     );
   }
   return Uint8Array.from(bytes);
-}
-
-/**
- * Reads a key of the wanted type synchronously, so that a bad key fails when the factory
- * is called (jose's own importers are asynchronous).
- */
-export function toKeyObject(input: KeyInput, type: 'public' | 'private', where: string): KeyObject {
-  let key: KeyObject;
-  try {
-    if (input instanceof KeyObject) key = input;
-    else if (isCryptoKey(input)) key = KeyObject.from(input);
-    else if (typeof input === 'string' || Buffer.isBuffer(input)) {
-      const pem = input.toString();
-      if (type === 'public' && pem.includes('PRIVATE KEY-----')) {
-        throw new TypeError(`${where}: expected a public key, got a private key`);
-      }
-      key = type === 'public' ? createPublicKey(pem) : createPrivateKey(pem);
-    } else if (typeof input === 'object' && input !== null) {
-      if (type === 'public' && 'd' in input) {
-        throw new TypeError(`${where}: expected a public key, got a private JWK`);
-      }
-      const jwk = { key: input as Parameters<typeof createPublicKey>[0] & object, format: 'jwk' };
-      key = type === 'public' ? createPublicKey(jwk as never) : createPrivateKey(jwk as never);
-    } else {
-      throw new TypeError(`${where}: unsupported key input`);
-    }
-  } catch (cause) {
-    if (cause instanceof TypeError && cause.message.startsWith(where)) throw cause;
-    throw new TypeError(
-      `${where}: the ${type} key cannot be read (PEM, JWK, KeyObject or CryptoKey)`,
-      {
-        cause,
-      },
-    );
-  }
-  if (key.type !== type) {
-    throw new TypeError(`${where}: expected a ${type} key, got a ${key.type} key`);
-  }
-  return key;
-}
-
-function isCryptoKey(input: unknown): input is webcrypto.CryptoKey {
-  // The class is a global in Node.js, not an export of node:crypto's `webcrypto`.
-  const CryptoKeyClass = (globalThis as { CryptoKey?: new () => unknown }).CryptoKey;
-  return CryptoKeyClass !== undefined && input instanceof CryptoKeyClass;
 }
 
 /** The one JWS algorithm a key is used with (RFC 7518 §3.1, RFC 8037). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { toKeyObject } from './notification-token';
-import type { KeyInput } from './notification-token';
+import { toKeyObject } from './key-import';
+import type { KeyInput } from './key-import';
 
 /** A public key for signature verification: PEM (SPKI or X.509 certificate), JWK, `KeyObject` or `CryptoKey`. */
 export type PublicKeyInput = KeyInput;

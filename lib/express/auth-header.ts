@@ -1,15 +1,15 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
+  assertStaticToken,
   authChallenge,
   credentialSet,
-  exactHeaderMatcher,
   findCredential,
   readCredentials,
+  tokenProblem,
 } from '../core/auth';
 import type { AuthScheme, CredentialSet } from '../core/auth';
 import type { IdvNotification, UnknownIdvNotification } from '../core/idv-notification';
 import { AuthInvalidError } from '../core/errors';
-import { assertStaticToken } from '../core/notification-config';
 import { createTokenVerifier } from '../core/notification-token';
 import type { NotificationTokenVerifyOptions } from '../core/notification-token';
 import './request';
@@ -53,16 +53,25 @@ const DEFAULT_REALM = 'yoti-notifications';
  * - `bearer`: `Bearer auth_token`, compared with the token, or verified as a JWT (`jwt`:
  *   signature, `exp`, `nbf`, an algorithm allow-list; claims land on `req.notificationAuth.claims`).
  *
- * Tokens are compared in constant time, every candidate every time, each zero-padded to one
- * fixed width (256 bytes, or a multiple for longer tokens), so the timing shows neither a
- * match nor a token's length. On success `req.notificationAuth` tells the
- * scheme and which candidate matched (its index, never the secret).
+ * Tokens are compared as bytes, the header's bytes against each token's UTF-8, so a token
+ * of any content matches however the header spells the scheme (`Bearer`, `bearer`) and
+ * however many spaces follow it. The comparison is constant-time over SHA-256 digests,
+ * every candidate every time, so the timing shows neither a match nor a token's length. On
+ * success `req.notificationAuth` tells the scheme and which candidate matched (its index,
+ * never the secret).
  *
  * Errors: 401 `AUTH_MISSING` (no header of this scheme) and 401 `AUTH_INVALID` (malformed,
- * wrong or expired), both with `WWW-Authenticate`.
+ * wrong or expired; in `jwt` mode also a token without a finite `exp`, or older than
+ * `maxTokenAge`), both with `WWW-Authenticate`. A token function's answer that is not a
+ * usable token (not a string, empty, or one {@link authHeader}'s setup would refuse, such as
+ * `'tok\n'`) matches nothing: 401 `AUTH_INVALID`, whose message then says why, never the
+ * token.
  *
  * @throws {TypeError} at setup: unknown scheme, neither or both of `token` and `jwt`, an
- *   empty token, a Basic token without a colon, `jwt` with `basic`, a JWT secret under 32 bytes.
+ *   empty token, a Promise where a token belongs ("did you forget await?"), a token with
+ *   whitespace at either end (a trailing newline, say) or a control character, a Basic
+ *   token without a colon, `jwt` with `basic`, a JWT secret under 32 bytes, a bad
+ *   `clockTolerance` or `maxTokenAge`.
  * @example
  * app.post('/yoti/idv', authHeader({ scheme: 'basic', token: process.env.YOTI_NOTIFY_TOKEN! }), …);
  */
@@ -78,8 +87,13 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
   if ((token === undefined) === (jwt === undefined)) {
     throw new TypeError(`${where}: give exactly one of token and jwt`);
   }
-  const invalid = () =>
-    new AuthInvalidError('Credentials are not valid', authChallenge(scheme, realm, true));
+  const invalid = (why?: string) =>
+    new AuthInvalidError(
+      why === undefined
+        ? 'Credentials are not valid'
+        : `Credentials are not valid: the token function returned an unusable token (${why})`,
+      authChallenge(scheme, realm, true),
+    );
 
   if (jwt !== undefined) {
     if (scheme !== 'bearer') throw new TypeError(`${where}: jwt needs scheme 'bearer'`);
@@ -91,7 +105,8 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
       } catch (error) {
         return next(error);
       }
-      verifyToken(presented.toString('utf8')).then((result) => {
+      // A JWT is ASCII: any other byte stays itself and fails its verification.
+      verifyToken(presented.toString('latin1')).then((result) => {
         if (!result.ok) return next(invalid());
         req.notificationAuth = Object.freeze({ scheme, claims: result.token.claims });
         next();
@@ -99,34 +114,21 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
     };
   }
 
-  const staticTokens = typeof token === 'function' ? undefined : staticList(token!, scheme, where);
-  const staticSet = staticTokens && credentialSet(staticTokens);
-  const exactHeader = staticTokens && exactHeaderMatcher(scheme, staticTokens);
-  // What a match proves is the same object for every request that matches a given token.
-  const staticResults = staticTokens?.map((_, tokenIndex) => Object.freeze({ scheme, tokenIndex }));
+  const staticSet =
+    typeof token === 'function' ? undefined : credentialSet(staticList(token!, scheme, where));
   const resolve = typeof token === 'function' ? token : undefined;
 
   return function authHeaderMiddleware(req: Request, res: Response, next: NextFunction): void {
-    const header = req.headers.authorization;
-    // The common case, a header written exactly as Yoti writes it for a configured token,
-    // is settled without decoding; anything else takes the general path below.
-    if (exactHeader !== undefined && header !== undefined) {
-      const tokenIndex = exactHeader(header);
-      if (tokenIndex >= 0) {
-        req.notificationAuth = staticResults![tokenIndex];
-        return next();
-      }
-    }
     let presented: Buffer;
     try {
-      presented = readCredentials(header, scheme, realm);
+      presented = readCredentials(req.headers.authorization, scheme, realm);
     } catch (error) {
       return next(error);
     }
-    const accept = (candidates: CredentialSet): void => {
+    const accept = (candidates: CredentialSet, why?: string): void => {
       const tokenIndex = findCredential(presented, candidates);
-      if (tokenIndex < 0) return next(invalid());
-      req.notificationAuth = staticResults?.[tokenIndex] ?? Object.freeze({ scheme, tokenIndex });
+      if (tokenIndex < 0) return next(invalid(why));
+      req.notificationAuth = Object.freeze({ scheme, tokenIndex });
       next();
     };
     if (staticSet) return accept(staticSet);
@@ -138,11 +140,12 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
     } catch (error) {
       return next(error);
     }
-    if (isPromise(resolved)) {
-      resolved.then((tokens) => accept(resolvedCredentials(tokens)), next);
-    } else {
-      accept(resolvedCredentials(resolved));
-    }
+    const acceptResolved = (tokens: ResolvedTokens) => {
+      const { set, why } = resolvedCredentials(tokens);
+      accept(set, why);
+    };
+    if (isPromise(resolved)) resolved.then(acceptResolved, next);
+    else acceptResolved(resolved);
   };
 }
 
@@ -151,8 +154,9 @@ function staticList(
   scheme: AuthScheme,
   where: string,
 ): readonly string[] {
-  const list: readonly unknown[] = typeof tokens === 'string' ? [tokens] : tokens;
-  if (!Array.isArray(list) || list.length === 0) {
+  // Anything but a list is checked as one token, so that a Promise gets its own hint.
+  const list: readonly unknown[] = Array.isArray(tokens) ? tokens : [tokens];
+  if (list.length === 0) {
     throw new TypeError(
       `${where}: token must be a non-empty string, a list of them, or a function`,
     );
@@ -162,13 +166,19 @@ function staticList(
 }
 
 // A resolver's answer is data about the request: anything that is not a usable token
-// simply matches nothing, and keeps its index.
-function resolvedCredentials(tokens: ResolvedTokens): CredentialSet {
+// simply matches nothing, and keeps its index. A string that setup would have refused
+// (e.g. read from a file with its newline) says why, so the mistake can be found.
+function resolvedCredentials(tokens: ResolvedTokens): { set: CredentialSet; why?: string } {
   const list: readonly unknown[] =
     typeof tokens === 'string' ? [tokens] : Array.isArray(tokens) ? tokens : [];
-  return credentialSet(
-    list.map((one) => (typeof one === 'string' && one.length > 0 ? one : undefined)),
-  );
+  let why: string | undefined;
+  const usable = list.map((one) => {
+    if (typeof one !== 'string' || one.length === 0) return undefined;
+    const problem = tokenProblem(one);
+    why ??= problem;
+    return problem === undefined ? one : undefined;
+  });
+  return { set: credentialSet(usable), why };
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

@@ -1,3 +1,4 @@
+import { assertTokenString, tokenProblem } from '../core/auth';
 import type { AuthScheme } from '../core/auth';
 
 /** The credentials of an IDV session's notifications: its `auth_type` and `auth_token`. */
@@ -10,26 +11,35 @@ export interface TestAuth {
 
 /**
  * The `Authorization` header Yoti sends for a session's notifications: `Basic ` and the
- * base64 of the UTF-8 `auth_token` for Basic, `Bearer ` and the token unchanged for Bearer.
- * The token is not checked for a colon, so that malformed credentials can be tested too.
+ * base64 of the UTF-8 `auth_token` for Basic, `Bearer ` and the token's UTF-8 bytes for
+ * Bearer. The result is the string Node.js sends byte for byte (one Latin-1 character per
+ * byte), so a non-ASCII token arrives as its UTF-8, as Yoti sends it. A Basic token is not
+ * checked for a colon or its whitespace (they are base64-encoded), so that malformed
+ * credentials can be tested too.
  *
- * @throws {TypeError} for an unknown scheme or an empty token.
+ * @throws {TypeError} for an unknown scheme, an empty token, a Promise ("did you forget
+ *   await?"), or a Bearer token that a header cannot carry as it is (whitespace at either
+ *   end, such as a trailing newline, or a control character), with a hint.
  * @example
  * authorizationHeader({ scheme: 'basic', token: 'username:password' });
  * // 'Basic dXNlcm5hbWU6cGFzc3dvcmQ='
  * authorizationHeader({ scheme: 'bearer', token: 'abc' }); // 'Bearer abc'
  */
 export function authorizationHeader(auth: TestAuth): string {
+  const where = 'authorizationHeader';
   if (auth === null || typeof auth !== 'object') {
-    throw new TypeError('authorizationHeader: expected { scheme, token }');
+    throw new TypeError(`${where}: expected { scheme, token }`);
   }
   const { scheme, token } = auth;
-  if (typeof token !== 'string' || token.length === 0) {
-    throw new TypeError('authorizationHeader: token must be a non-empty string');
+  assertTokenString(token, where);
+  const bytes = Buffer.from(token, 'utf8');
+  if (scheme === 'basic') return 'Basic ' + bytes.toString('base64');
+  if (scheme === 'bearer') {
+    const problem = tokenProblem(token);
+    if (problem !== undefined) throw new TypeError(`${where}: ${problem}`);
+    return 'Bearer ' + bytes.toString('latin1');
   }
-  if (scheme === 'basic') return 'Basic ' + Buffer.from(token, 'utf8').toString('base64');
-  if (scheme === 'bearer') return 'Bearer ' + token;
   throw new TypeError(
-    `authorizationHeader: unknown scheme ${JSON.stringify(scheme)} (use 'basic' or 'bearer')`,
+    `${where}: unknown scheme ${JSON.stringify(scheme)} (use 'basic' or 'bearer')`,
   );
 }

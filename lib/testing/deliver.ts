@@ -40,7 +40,9 @@ function loadSupertest(): SuperTestStatic {
  * assertions chain on it. Needs `supertest` installed (an optional peer dependency).
  *
  * @throws {Error} when supertest is not installed (with the command that installs it).
- * @throws {TypeError} for a bad `auth` (unknown scheme, empty token).
+ * @throws {TypeError} for a bad `auth`, as {@link authorizationHeader} (unknown scheme,
+ *   empty token, a Promise, a Bearer token with whitespace at either end or a control
+ *   character), before anything is sent.
  * @example
  * await deliver(app, '/yoti/idv', mockIdvNotification('session_completion'), {
  *   auth: { scheme: 'bearer', token: process.env.YOTI_NOTIFY_TOKEN! },

@@ -2,8 +2,8 @@ import { constants, createPublicKey, sign as rsaSign } from 'node:crypto';
 import { exportPKCS8, generateKeyPair } from 'jose';
 import { compileCanonicalizations } from '../core/canonical-string';
 import type { Canonicalization } from '../core/canonical-string';
-import { toKeyObject } from '../core/notification-token';
-import type { KeyInput } from '../core/notification-token';
+import { toKeyObject } from '../core/key-import';
+import type { KeyInput } from '../core/key-import';
 
 /** Options of {@link createTestSigner}. */
 export interface TestSignerOptions {
