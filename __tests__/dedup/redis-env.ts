@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 /** The Redis under test, e.g. `redis://127.0.0.1:6390`. */
 export const REDIS_URL = process.env.REDIS_URL;
 const IN_CI = process.env.CI === 'true';
-const HOW_TO =
+export const HOW_TO =
   'start one with: bash scripts/redis-server.sh start && REDIS_URL=redis://127.0.0.1:6390 npm test';
 
 function probe(): string | undefined {
@@ -30,7 +30,7 @@ export const REDIS_UNAVAILABLE = probe();
 
 /**
  * `describe` when Redis is there. Otherwise: under CI, one failing test that says why;
- * elsewhere, a visible warning and `describe.skip`.
+ * elsewhere `describe.skip`, announced once per run by the global setup.
  */
 export function describeWithRedis(name: string, body: () => void): void {
   describeUnless(REDIS_UNAVAILABLE, name, body);
@@ -46,7 +46,7 @@ function describeUnless(reason: string | undefined, name: string, body: () => vo
       });
     });
   } else {
-    console.warn(`Skipped "${name}": ${reason}; ${HOW_TO}`);
+    // Said once for the whole run, by __tests__/support/redis-notice.ts (Jest's globalSetup).
     describe.skip(name, body);
   }
 }

@@ -106,28 +106,32 @@ test('ESM: import of both entries, under node:test (the README example included)
   expect(run.code).toBe(0);
 }, 60_000);
 
-test('plain Jest runs the README example with the documented configuration', async () => {
-  const dir = writeFolder(
-    root,
-    'jest',
-    { type: 'commonjs' },
-    {
-      'jest.config.js': example('jest/jest.config.js'),
-      'notifications.test.js': example('jest/notifications.test.js'),
-    },
-  );
-  const run = await exec(
-    process.execPath,
-    [
-      join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
-      '--ci',
-      `--cacheDirectory=${join(root, '.jest-cache')}`,
-    ],
-    { cwd: dir },
-  );
-  expect(run.stderr).toMatch(/Tests: {7}4 passed, 4 total/);
-  expect(run.code).toBe(0);
-}, 90_000);
+test.each(['commonjs', 'module'])(
+  'plain Jest runs the README example with the documented configuration (type: %s)',
+  async (type) => {
+    const dir = writeFolder(
+      root,
+      `jest-${type}`,
+      { type },
+      {
+        'jest.config.cjs': example('jest/jest.config.cjs'),
+        'notifications.test.js': example('jest/notifications.test.js'),
+      },
+    );
+    const run = await exec(
+      process.execPath,
+      [
+        join(root, 'node_modules', 'jest', 'bin', 'jest.js'),
+        '--ci',
+        `--cacheDirectory=${join(root, '.jest-cache')}`,
+      ],
+      { cwd: dir },
+    );
+    expect(run.stderr).toMatch(/Tests: {7}4 passed, 4 total/);
+    expect(run.code).toBe(0);
+  },
+  90_000,
+);
 
 test('TypeScript (strict, NodeNext, no skipLibCheck): ESM and CommonJS consumers type-check', async () => {
   const dir = writeFolder(

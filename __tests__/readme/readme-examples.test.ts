@@ -21,7 +21,7 @@ test.each([
   ['snippets/quick-start.ts', 'ts'],
   ['snippets/compose.ts', 'ts'],
   ['jest/notifications.test.js', 'js'],
-  ['jest/jest.config.js', 'js'],
+  ['jest/jest.config.cjs', 'js'],
   ['node-test/notifications.test.mjs', 'js'],
   ['../__tests__/hostile/readme-hardening.ts', 'ts'],
 ])('the README or docs/ shows examples/%s verbatim', (file, language) => {
