@@ -211,9 +211,13 @@ describe('setup mistakes', () => {
     expect(() => createSessionFetcher(options as never)).toThrow(message);
   });
 
-  test('an empty session id is a TypeError', async () => {
-    await expect(fetcher()('')).rejects.toThrow(TypeError);
-  });
+  test.each(['', '../sessions', 'a/b', 'x'.repeat(129), 'id?sdkId=other'])(
+    'session id %p is a TypeError, and nothing is requested',
+    async (id) => {
+      await expect(fetcher()(id)).rejects.toThrow(TypeError);
+      expect(api.requests).toHaveLength(0);
+    },
+  );
 });
 
 describe('defaultVerdict', () => {

@@ -169,8 +169,11 @@ export function createSessionFetcher(
   }
 
   return async function fetchSession(sessionId: string): Promise<SessionSummary> {
-    if (typeof sessionId !== 'string' || sessionId.length === 0) {
-      throw new TypeError('fetchSession: sessionId must be a non-empty string');
+    // The SDK puts the id into the request's path as it is: nothing but an id's characters.
+    if (typeof sessionId !== 'string' || !SESSION_ID.test(sessionId)) {
+      throw new TypeError(
+        'fetchSession: sessionId must be a session id (letters, digits, "-" and "_", at most 128)',
+      );
     }
     let pending: SessionSummary | undefined;
     let failure: { status: number | undefined; cause: unknown } | undefined;
@@ -217,6 +220,8 @@ export function createSessionFetcher(
     );
   };
 }
+
+const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 function summarise(
   result: GetSessionResult,
