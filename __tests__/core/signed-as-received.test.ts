@@ -11,39 +11,14 @@ import { createSignatureVerifier, rawBody, stateRouter, verifySignature } from '
 import type { Canonicalization } from '../../lib';
 import { EXPRESS_VERSIONS, codeErrorHandler } from '../support/express-versions';
 import { codeOf, thrown } from '../support/errors';
+import { GENERATED_FIELDS, WHITESPACE_CHARACTERS } from '../support/whitespace';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/age-verification');
 const privateKey = createPrivateKey(fs.readFileSync(path.join(FIXTURES, 'rsa-2048-private.pem')));
 const publicKey = fs.readFileSync(path.join(FIXTURES, 'rsa-2048-public.pem'), 'utf8');
 
-/** Every character of JavaScript's `\s`. */
-const WHITESPACE = [
-  ' ',
-  '\t',
-  '\n',
-  '\v',
-  '\f',
-  '\r',
-  '\u00a0',
-  '\u1680',
-  ...Array.from({ length: 11 }, (_, i) => String.fromCharCode(0x2000 + i)),
-  '\u2028',
-  '\u2029',
-  '\u202f',
-  '\u205f',
-  '\u3000',
-  '\ufeff',
-];
-
-const GENERATED = [
-  'id',
-  'session_key',
-  'evidence_id',
-  'state',
-  'method',
-  'check_type',
-  'error_code',
-];
+const WHITESPACE = WHITESPACE_CHARACTERS;
+const GENERATED = GENERATED_FIELDS;
 
 const genuine: Record<string, unknown> = {
   method: 'AGE_ESTIMATION',

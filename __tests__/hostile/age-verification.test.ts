@@ -16,6 +16,7 @@ import {
   serialise,
 } from './bodies';
 import type { Members } from './bodies';
+import { GENERATED_FIELDS, WHITESPACE_CHARACTERS } from '../support/whitespace';
 
 // verifySignature() + stateRouter(), and the ageVerificationNotifications() preset, against
 // single-field mutations of validly signed notifications (re-signed or not), tampered
@@ -240,15 +241,7 @@ function shapeIsRight(payload: Record<string, unknown>): boolean {
   });
 }
 
-const GENERATED = [
-  'id',
-  'session_key',
-  'evidence_id',
-  'state',
-  'method',
-  'check_type',
-  'error_code',
-];
+const GENERATED = GENERATED_FIELDS;
 
 function whitespaceKey(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
@@ -260,25 +253,6 @@ function finite(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return true;
   return Object.values(value).every(finite);
 }
-
-/** Every character of JavaScript's `\s`: what a stripped signature does not see. */
-export const WHITESPACE_CHARACTERS = [
-  ' ',
-  '\t',
-  '\n',
-  '\v',
-  '\f',
-  '\r',
-  '\u00a0',
-  '\u1680',
-  ...Array.from({ length: 11 }, (_, i) => String.fromCharCode(0x2000 + i)),
-  '\u2028',
-  '\u2029',
-  '\u202f',
-  '\u205f',
-  '\u3000',
-  '\ufeff',
-];
 
 /**
  * A genuine notification with whitespace inserted into one key or one string value, at the

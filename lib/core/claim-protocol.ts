@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withTimeout } from './timeout';
 import { NotificationInProgressError, StoreUnavailableError } from './errors';
 import type { ClaimResult, DeduplicationStore } from './deduplication-store';
 
@@ -229,23 +230,11 @@ export class ClaimProtocol {
   }
 
   #call<T>(operation: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`Store call timed out after ${this.storeTimeoutMs} ms`)),
-        this.storeTimeoutMs,
-      );
-      timer.unref();
-      operation.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    return withTimeout(
+      operation,
+      this.storeTimeoutMs,
+      `Store call timed out after ${this.storeTimeoutMs} ms`,
+    );
   }
 }
 

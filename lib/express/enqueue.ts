@@ -3,6 +3,7 @@ import { defaultDeduplicationKey } from '../core/deduplication-key';
 import type { DeduplicationKey } from '../core/deduplication-key';
 import { StoreUnavailableError } from '../core/errors';
 import type { Inbox, InboxEntry } from '../core/inbox';
+import { withTimeout } from '../core/timeout';
 import './request';
 
 /** Options of {@link enqueue}. */
@@ -79,21 +80,17 @@ export function enqueue(inbox: Inbox, options: EnqueueOptions = {}): RequestHand
     } catch (error) {
       return next(error);
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    });
-    Promise.race([Promise.resolve().then(() => inbox.store(entry)), timeout]).then(
+    withTimeout(
+      Promise.resolve().then(() => inbox.store(entry)),
+      timeoutMs,
+      `no answer within ${timeoutMs} ms`,
+    ).then(
       () => {
-        clearTimeout(timer);
         if (res.headersSent) return;
         res.statusCode = 200;
         res.end();
       },
-      (error: unknown) => {
-        clearTimeout(timer);
-        next(unavailable(error));
-      },
+      (error: unknown) => next(unavailable(error)),
     );
   };
 }

@@ -1,5 +1,6 @@
 import type { IDVClient } from 'yoti';
 import { NotificationError } from '../core/errors';
+import { withTimeout } from '../core/timeout';
 
 /** The SDK's session, as `IDVClient.getSession()` resolves it. */
 export type GetSessionResult = Awaited<ReturnType<IDVClient['getSession']>>;
@@ -180,7 +181,11 @@ export function createSessionFetcher(
     for (let attempt = 1; attempt <= attempts; attempt++) {
       let result: GetSessionResult | undefined;
       try {
-        result = await withTimeout(client.getSession(sessionId), timeoutMs);
+        result = await withTimeout(
+          client.getSession(sessionId),
+          timeoutMs,
+          `no response within ${timeoutMs} ms`,
+        );
       } catch (error) {
         const status = statusOf(error);
         if (status === 404) {
@@ -252,22 +257,4 @@ function statusOf(error: unknown): number | undefined {
   if (typeof read !== 'function') return undefined;
   const status = read.call(error) as unknown;
   return typeof status === 'number' ? status : undefined;
-}
-
-/** The promise, or a rejection once `ms` have passed; a late settlement is dropped quietly. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no response within ${ms} ms`)), ms);
-    timer.unref?.();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
