@@ -1,6 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
+  // BullMQ's connections can outlive a test file by a moment; never let them hold CI.
+  forceExit: true,
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
   // Without Redis: one line naming the skipped Redis suites and how to run them.

@@ -180,6 +180,7 @@ describeWithRedis("the README's inbox snippet", () => {
       await snippet.worker.close();
       await snippet.inbox.queue.obliterate({ force: true });
       await snippet.inbox.close();
+      snippet.connection.disconnect();
       log.mockRestore();
     }
   });

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { idvNotifications, notificationErrorHandler } from 'express-yoti-notifications';
 import { BullMQInbox } from 'express-yoti-notifications/bullmq';
 
-const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+export const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
   maxRetriesPerRequest: null, // BullMQ's workers need it
 });
 export const inbox = new BullMQInbox({ connection, attempts: 10 });
