@@ -3,16 +3,6 @@ import type { SettleFailure } from '../../lib/core/claim-protocol';
 import { defaultDeduplicationKey, MemoryStore, RedisStore } from '../../lib';
 import type { DeduplicationStore, Notification } from '../../lib';
 
-/** Polls `check` until it holds, for up to 3 s (background retries run on timers). */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + 3_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return true;
-}
-
 describe('defaultDeduplicationKey', () => {
   const key = (fields: Record<string, unknown>) =>
     defaultDeduplicationKey(fields as unknown as Notification);
@@ -111,51 +101,77 @@ describe('ClaimProtocol', () => {
     ]);
   });
 
-  test('a release the store failed is reported and retried in the background', async () => {
-    const failures: SettleFailure[] = [];
-    const memory = new MemoryStore();
-    let failRelease = true;
-    const store: DeduplicationStore = {
-      claim: (...args) => memory.claim(...args),
-      complete: (...args) => memory.complete(...args),
-      release: (...args) => {
-        if (!failRelease) return memory.release(...args);
-        failRelease = false;
-        return Promise.reject(new Error('connection reset'));
-      },
-    };
-    const claim = await protocol(store, failures).begin('k');
-    if (claim.state === 'claimed') await claim.settle(false);
-    expect(failures).toEqual([
-      expect.objectContaining({ action: 'release', reason: 'store-error', willRetry: true }),
-    ]);
-    expect((await memory.claim('k', 'other', 1000)).state).toBe('in-progress');
-    expect(
-      await eventually(async () => (await memory.claim('k', 'other', 1000)).state === 'claimed'),
-    ).toBe(true);
-  });
+  describe('background retries, on faked timers', () => {
+    beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+    afterEach(() => jest.useRealTimers());
 
-  test('a claim whose answer was lost is released once the store answers again', async () => {
-    const memory = new MemoryStore();
-    let down = true;
-    const store: DeduplicationStore = {
-      // The claim lands, but its answer never arrives.
-      claim: (...args) => {
-        void memory.claim(...args);
-        return new Promise(() => undefined);
-      },
-      complete: (...args) => memory.complete(...args),
-      release: (...args) => (down ? Promise.reject(new Error('down')) : memory.release(...args)),
-    };
-    await expect(protocol(store).begin('k')).rejects.toMatchObject({
-      code: 'STORE_UNAVAILABLE',
-      status: 503,
+    test('a release the store failed is reported and retried in the background', async () => {
+      const failures: SettleFailure[] = [];
+      const memory = new MemoryStore();
+      let failRelease = true;
+      const store: DeduplicationStore = {
+        claim: (...args) => memory.claim(...args),
+        complete: (...args) => memory.complete(...args),
+        release: (...args) => {
+          if (!failRelease) return memory.release(...args);
+          failRelease = false;
+          return Promise.reject(new Error('connection reset'));
+        },
+      };
+      const claim = await protocol(store, failures).begin('k');
+      if (claim.state === 'claimed') await claim.settle(false);
+      expect(failures).toEqual([
+        expect.objectContaining({ action: 'release', reason: 'store-error', willRetry: true }),
+      ]);
+      expect((await memory.claim('k', 'other', 1000)).state).toBe('in-progress');
+      await jest.advanceTimersByTimeAsync(249);
+      expect((await memory.claim('k', 'other', 1000)).state).toBe('in-progress');
+      await jest.advanceTimersByTimeAsync(1);
+      expect((await memory.claim('k', 'other', 1000)).state).toBe('claimed');
     });
-    expect((await memory.claim('k', 'other', 1000)).state).toBe('in-progress');
-    down = false;
-    expect(
-      await eventually(async () => (await memory.claim('k', 'other', 1000)).state === 'claimed'),
-    ).toBe(true);
+
+    test('a claim whose answer was lost is released once the store answers again', async () => {
+      const memory = new MemoryStore();
+      let down = true;
+      const store: DeduplicationStore = {
+        // The claim lands, but its answer never arrives.
+        claim: (...args) => {
+          void memory.claim(...args);
+          return new Promise(() => undefined);
+        },
+        complete: (...args) => memory.complete(...args),
+        release: (...args) => (down ? Promise.reject(new Error('down')) : memory.release(...args)),
+      };
+      const begun = expect(protocol(store).begin('k')).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        status: 503,
+      });
+      await jest.advanceTimersByTimeAsync(100); // storeTimeoutMs
+      await begun;
+      expect((await memory.claim('k', 'other', 1000)).state).toBe('in-progress');
+      down = false;
+      // Released on the first retry, 250 ms after the first release failed.
+      await jest.advanceTimersByTimeAsync(250);
+      expect((await memory.claim('k', 'other', 1000)).state).toBe('claimed');
+    });
+
+    test('background retries stop when the lease ends', async () => {
+      const memory = new MemoryStore();
+      const release = jest.fn(() => Promise.reject(new Error('down')));
+      const store: DeduplicationStore = {
+        claim: (...args) => memory.claim(...args),
+        complete: (...args) => memory.complete(...args),
+        release,
+      };
+      const claim = await protocol(store).begin('k');
+      if (claim.state === 'claimed') await claim.settle(false);
+      await jest.advanceTimersByTimeAsync(60_000);
+      const calls = release.mock.calls.length;
+      // 250, 500, 1000, 2000 ms within the 5 s lease: five tries in all, then no more.
+      expect(calls).toBe(5);
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(release.mock.calls.length).toBe(calls);
+    });
   });
 
   test('a throwing onSettleFailure does not break settling', async () => {

@@ -16,8 +16,6 @@ import type { DeduplicateOptions, DeduplicationStore, SettleFailure } from '../.
 import { appWith, EXPRESS_VERSIONS } from '../support/express-versions';
 import { docsPayload, publicPem, signedBody } from '../support/sign-age-verification';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A promise with its resolve function, to hold a handler mid-flight. */
 function gate() {
   let open!: () => void;
@@ -49,22 +47,26 @@ describe.each(EXPRESS_VERSIONS)('deduplicate() on %s', (_name, express) => {
       key: 'rsa-2048',
     });
     const handled: Array<boolean | undefined> = [];
+    const deprecated: Array<boolean | undefined> = [];
     const duplicates: Array<{ duplicate: boolean | undefined; key: string }> = [];
     const app = appWith(express, [
       rawBody(),
       verifySignature({ publicKey: publicPem('rsa-2048') }),
       deduplicate({
         store: new MemoryStore(),
-        onDuplicate: (req, key) => duplicates.push({ duplicate: req.duplicate, key }),
+        onDuplicate: (req, key) => duplicates.push({ duplicate: req.notificationDuplicate, key }),
       }),
       stateRouter().on('COMPLETE', (req) => {
-        handled.push(req.duplicate);
+        handled.push(req.notificationDuplicate);
+        deprecated.push(req.duplicate);
       }),
     ]);
 
-    test('a redelivery after success is 200 without the handler; req.duplicate and onDuplicate say so', async () => {
+    test('a redelivery after success is 200 without the handler; req.notificationDuplicate and onDuplicate say so', async () => {
       await request(app).post('/hook').type('json').send(body).expect(200);
       expect(handled).toEqual([false]);
+      // The deprecated name carries the same value.
+      expect(deprecated).toEqual([false]);
       expect(duplicates).toEqual([]);
       const again = await request(app).post('/hook').type('json').send(body);
       expect(again.status).toBe(200);
@@ -185,9 +187,20 @@ describe.each(EXPRESS_VERSIONS)('deduplicate() on %s', (_name, express) => {
       expect(calls).toBe(0);
     });
 
+    test('unavailableRetryAfterSeconds sets the 503 Retry-After', async () => {
+      const { app } = idvApp(() => undefined, { store: down, unavailableRetryAfterSeconds: 30 });
+      const res = await request(app)
+        .post('/hook')
+        .type('json')
+        .send(idv({ topic: 'session_completion' }));
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe('STORE_UNAVAILABLE');
+      expect(res.headers['retry-after']).toBe('30');
+    });
+
     test("onStoreError: 'process' handles it anyway (at-least-once)", async () => {
       const seen: Array<boolean | undefined> = [];
-      const { app } = idvApp((req) => seen.push(req.duplicate), {
+      const { app } = idvApp((req) => seen.push(req.notificationDuplicate), {
         store: down,
         onStoreError: 'process',
       });
@@ -255,7 +268,7 @@ describe.each(EXPRESS_VERSIONS)('deduplicate() on %s', (_name, express) => {
 
   test('a key of undefined lets the notification through untouched', async () => {
     const seen: Array<boolean | undefined> = [];
-    const { app } = idvApp((req) => seen.push(req.duplicate), { key: () => undefined });
+    const { app } = idvApp((req) => seen.push(req.notificationDuplicate), { key: () => undefined });
     const body = idv({ topic: 'session_completion' });
     await request(app).post('/hook').type('json').send(body).expect(200);
     await request(app).post('/hook').type('json').send(body).expect(200);
@@ -263,27 +276,42 @@ describe.each(EXPRESS_VERSIONS)('deduplicate() on %s', (_name, express) => {
   });
 
   test('a lease left by a crashed instance ends, and the next delivery is handled', async () => {
-    const store = new MemoryStore();
+    let now = 1_000_000;
+    const store = new MemoryStore({ now: () => now });
     let calls = 0;
-    const { app } = idvApp(() => calls++, { store });
+    const { app } = idvApp(() => calls++, { store, now: () => now });
     const body = idv({ topic: 'session_completion' });
     const session = (JSON.parse(body) as { session_id: string }).session_id;
-    await store.claim(`idv:${session}:session_completion`, 'crashed-instance', 40);
+    await store.claim(`idv:${session}:session_completion`, 'crashed-instance', 40_000);
     expect((await request(app).post('/hook').type('json').send(body)).status).toBe(409);
-    await sleep(120);
+    now += 39_999;
+    expect((await request(app).post('/hook').type('json').send(body)).status).toBe(409);
+    expect(calls).toBe(0);
+    now += 1;
     await request(app).post('/hook').type('json').send(body).expect(200);
     expect(calls).toBe(1);
   });
 
   test('a handler that outlives its lease cannot complete the newer claim (lease-lost)', async () => {
+    let now = 1_000_000;
     const failures: SettleFailure[] = [];
+    const held = gate();
+    const entered = gate();
     let calls = 0;
     const { app } = idvApp(
       async () => {
         calls++;
-        if (calls === 1) await sleep(150);
+        if (calls === 1) {
+          entered.open();
+          await held.opened;
+        }
       },
-      { leaseMs: 40, onSettleFailure: (failure) => failures.push(failure) },
+      {
+        store: new MemoryStore({ now: () => now }),
+        now: () => now,
+        leaseMs: 60_000,
+        onSettleFailure: (failure) => failures.push(failure),
+      },
     );
     const body = idv({ topic: 'session_completion' });
     const slow = request(app)
@@ -291,69 +319,84 @@ describe.each(EXPRESS_VERSIONS)('deduplicate() on %s', (_name, express) => {
       .type('json')
       .send(body)
       .then((res) => res);
-    await sleep(90);
+    await entered.opened;
+    now += 60_000;
     // The redelivery claims the expired key; the slow first handling then finishes.
-    const second = request(app)
-      .post('/hook')
-      .type('json')
-      .send(body)
-      .then((res) => res);
+    const second = await request(app).post('/hook').type('json').send(body);
+    held.open();
     expect((await slow).status).toBe(200);
     expect(failures).toEqual([
       expect.objectContaining({ action: 'complete', reason: 'lease-lost', willRetry: false }),
     ]);
-    expect((await second).status).toBe(200);
+    expect(second.status).toBe(200);
     expect(calls).toBe(2);
     await request(app).post('/hook').type('json').send(body).expect(200);
     expect(calls).toBe(2);
   });
 
   test('a completion the store failed is retried in the background', async () => {
-    const memory = new MemoryStore();
-    let failNext = true;
-    const flaky: DeduplicationStore = {
-      claim: (...args) => memory.claim(...args),
-      release: (...args) => memory.release(...args),
-      complete: (...args) => {
-        if (!failNext) return memory.complete(...args);
-        failNext = false;
-        return Promise.reject(new Error('connection reset'));
-      },
-    };
-    const failures: SettleFailure[] = [];
-    let calls = 0;
-    const { app } = idvApp(() => calls++, {
-      store: flaky,
-      onSettleFailure: (failure) => failures.push(failure),
-    });
-    const body = idv({ topic: 'session_completion' });
-    await request(app).post('/hook').type('json').send(body).expect(200);
-    expect(failures).toEqual([
-      expect.objectContaining({ action: 'complete', reason: 'store-error', willRetry: true }),
-    ]);
-    // Until the retry lands, a duplicate is told to come back later; afterwards, it is done.
-    expect((await request(app).post('/hook').type('json').send(body)).status).toBe(409);
-    const deadline = Date.now() + 3_000;
-    let status = 409;
-    while (status === 409 && Date.now() < deadline) {
-      await sleep(25);
-      status = (await request(app).post('/hook').type('json').send(body)).status;
+    // Timers faked (the retry waits 250 ms); the sockets' own callbacks run for real.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const memory = new MemoryStore();
+      let failNext = true;
+      const flaky: DeduplicationStore = {
+        claim: (...args) => memory.claim(...args),
+        release: (...args) => memory.release(...args),
+        complete: (...args) => {
+          if (!failNext) return memory.complete(...args);
+          failNext = false;
+          return Promise.reject(new Error('connection reset'));
+        },
+      };
+      const failures: SettleFailure[] = [];
+      let calls = 0;
+      const { app } = idvApp(() => calls++, {
+        store: flaky,
+        onSettleFailure: (failure) => failures.push(failure),
+      });
+      const body = idv({ topic: 'session_completion' });
+      await request(app).post('/hook').type('json').send(body).expect(200);
+      expect(failures).toEqual([
+        expect.objectContaining({ action: 'complete', reason: 'store-error', willRetry: true }),
+      ]);
+      // Until the retry lands, a duplicate is told to come back later; afterwards, it is done.
+      expect((await request(app).post('/hook').type('json').send(body)).status).toBe(409);
+      await jest.advanceTimersByTimeAsync(250);
+      expect((await request(app).post('/hook').type('json').send(body)).status).toBe(200);
+      expect(calls).toBe(1);
+    } finally {
+      jest.useRealTimers();
     }
-    expect(status).toBe(200);
-    expect(calls).toBe(1);
   });
 
   test('a client that disconnects mid-handler does not change the outcome', async () => {
     const held = gate();
     const entered = gate();
     const finished = gate();
+    const clientGone = gate();
+    const recorded = gate();
+    const memory = new MemoryStore();
+    const store: DeduplicationStore = {
+      claim: (...args) => memory.claim(...args),
+      release: (...args) => memory.release(...args),
+      complete: async (...args) => {
+        const done = await memory.complete(...args);
+        recorded.open();
+        return done;
+      },
+    };
     let calls = 0;
-    const { app } = idvApp(async () => {
-      calls++;
-      entered.open();
-      await held.opened;
-      finished.open();
-    });
+    const { app } = idvApp(
+      async (req) => {
+        calls++;
+        req.socket.once('close', clientGone.open);
+        entered.open();
+        await held.opened;
+        finished.open();
+      },
+      { store },
+    );
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
@@ -370,10 +413,10 @@ describe.each(EXPRESS_VERSIONS)('deduplicate() on %s', (_name, express) => {
       aborted.end(body);
       await entered.opened;
       aborted.destroy();
-      await sleep(20);
+      await clientGone.opened;
       held.open();
       await finished.opened;
-      await sleep(20);
+      await recorded.opened;
       await request(server).post('/hook').type('json').send(body).expect(200);
       expect(calls).toBe(1);
     } finally {
@@ -437,6 +480,8 @@ describe('deduplicate() options', () => {
     ['a fractional retention', { store, retentionMs: 1.5 }],
     ['a negative store timeout', { store, storeTimeoutMs: -1 }],
     ['a string Retry-After', { store, retryAfterSeconds: '5' }],
+    ['a zero 503 Retry-After', { store, unavailableRetryAfterSeconds: 0 }],
+    ['a non-function clock', { store, now: 5 }],
     ['an unknown onStoreError', { store, onStoreError: 'ignore' }],
     ['a non-function key', { store, key: 'id' }],
     ['a non-function onDuplicate', { store, onDuplicate: true }],

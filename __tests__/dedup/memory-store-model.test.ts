@@ -5,7 +5,7 @@ import type { ClaimResult } from '../../lib';
 // MemoryStore against a model written the plain way: records in an array in write order,
 // scanned from the front. Generated sequences of claims, completions, releases, clears, clock
 // steps and bursts of claims and releases of one key, on a few keys and a small bound, so that
-// eviction, sweeping and the store's dropping of a cursor that stays put all happen often.
+// eviction, sweeping and the compaction of the store's write log all happen often.
 
 const SEED =
   process.env.FC_SEED === undefined
@@ -97,8 +97,6 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
-afterEach(() => jest.restoreAllMocks());
-
 test('MemoryStore answers and holds what the plain model does, step by step', async () => {
   console.log(`memory-store-model: fast-check seed ${SEED} (replay with FC_SEED=${SEED})`);
   await fc.assert(
@@ -107,8 +105,7 @@ test('MemoryStore answers and holds what the plain model does, step by step', as
       fc.array(step, { minLength: 1, maxLength: 300, size: 'max' }),
       async (maxEntries, steps) => {
         let now = 1_000_000;
-        jest.spyOn(Date, 'now').mockImplementation(() => now);
-        const store = new MemoryStore({ maxEntries });
+        const store = new MemoryStore({ maxEntries, now: () => now });
         const model = new Model(maxEntries);
         for (const s of steps) {
           switch (s.op) {
@@ -145,7 +142,6 @@ test('MemoryStore answers and holds what the plain model does, step by step', as
           }
           expect(store.size).toBe(model.records.length);
         }
-        jest.restoreAllMocks();
       },
     ),
     { seed: SEED, numRuns: 50 },

@@ -1,5 +1,6 @@
 // One suite of store semantics, run against MemoryStore and against RedisStore on a real
-// Redis through both supported clients. Leases are tens of milliseconds so expiry is real.
+// Redis through both supported clients. MemoryStore's clock is moved by the tests; Redis
+// keeps its own, so there leases are tens of milliseconds and expiry is waited for.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -14,13 +15,21 @@ const SHORT = 40;
 
 interface Factory {
   create(): Promise<DeduplicationStore>;
+  /** Lets `ms` pass for the store. */
+  advance(ms: number): Promise<unknown>;
   close(): Promise<void>;
 }
 
-const memory = (): Factory => ({
-  create: async () => new MemoryStore(),
-  close: async () => undefined,
-});
+const memory = (): Factory => {
+  let now = 1_000_000;
+  return {
+    create: async () => new MemoryStore({ now: () => now }),
+    advance: async (ms) => {
+      now += ms;
+    },
+    close: async () => undefined,
+  };
+};
 
 const nodeRedis = (): Factory => {
   let client: Awaited<ReturnType<typeof connectNodeRedis>> | undefined;
@@ -29,6 +38,7 @@ const nodeRedis = (): Factory => {
       client ??= await connectNodeRedis();
       return new RedisStore({ client, prefix: uniquePrefix('stores-redis') });
     },
+    advance: sleep,
     async close() {
       await client?.quit();
     },
@@ -42,6 +52,7 @@ const ioredis = (): Factory => {
       client ??= await connectIoredis();
       return new RedisStore({ client, prefix: uniquePrefix('stores-ioredis') });
     },
+    advance: sleep,
     async close() {
       await client?.quit();
     },
@@ -109,7 +120,7 @@ function storeSuite(factory: Factory): void {
   test('an expired lease frees the key; the old token can touch neither the new claim nor its completion', async () => {
     const k = key();
     await store.claim(k, 'crashed', SHORT);
-    await sleep(SHORT * 3);
+    await factory.advance(SHORT * 3);
     expect(await store.claim(k, 'next', LONG)).toEqual({ state: 'claimed' });
     expect(await store.release(k, 'crashed')).toBe(false);
     expect(await store.complete(k, 'crashed', LONG)).toBe(false);
@@ -122,7 +133,7 @@ function storeSuite(factory: Factory): void {
   test('an expired lease cannot be completed late', async () => {
     const k = key();
     await store.claim(k, 'slow', SHORT);
-    await sleep(SHORT * 3);
+    await factory.advance(SHORT * 3);
     expect(await store.complete(k, 'slow', LONG)).toBe(false);
     expect(await store.claim(k, 'next', LONG)).toEqual({ state: 'claimed' });
   });
@@ -132,7 +143,7 @@ function storeSuite(factory: Factory): void {
     await store.claim(k, 't1', LONG);
     await store.complete(k, 't1', SHORT);
     expect(await store.claim(k, 't2', LONG)).toEqual({ state: 'done' });
-    await sleep(SHORT * 3);
+    await factory.advance(SHORT * 3);
     expect(await store.claim(k, 't3', LONG)).toEqual({ state: 'claimed' });
   });
 
@@ -405,9 +416,10 @@ describe('MemoryStore bounds', () => {
   });
 
   test('expired records are swept from the oldest end on writes, without timers', async () => {
-    const store = new MemoryStore();
+    let now = 1_000_000;
+    const store = new MemoryStore({ now: () => now });
     for (let i = 0; i < 4; i++) await store.claim(`old${i}`, 't', 5);
-    await sleep(30);
+    now += 5;
     await store.claim('new1', 't', LONG);
     await store.claim('new2', 't', LONG);
     expect(store.size).toBe(2);
@@ -417,6 +429,26 @@ describe('MemoryStore bounds', () => {
 
   test.each([0, -1, 1.5, Number.NaN, '10'])('maxEntries %p is a TypeError', (maxEntries) => {
     expect(() => new MemoryStore({ maxEntries: maxEntries as number })).toThrow(TypeError);
+  });
+
+  test('now must be a function', () => {
+    expect(() => new MemoryStore({ now: 5 as unknown as () => number })).toThrow(
+      /now must be a function/,
+    );
+  });
+
+  test('a handler that keeps failing (claims and releases of one key) does not grow the store', async () => {
+    const store = new MemoryStore({ maxEntries: 10 });
+    for (const k of ['a', 'b', 'c']) await store.claim(k, 't', LONG);
+    for (let i = 0; i < 10_000; i++) {
+      await store.claim('failing', 't', LONG);
+      await store.release('failing', 't');
+    }
+    expect(store.size).toBe(3);
+    // The oldest records are still the oldest: three more fill it, a fourth evicts `a`.
+    for (const k of ['d', 'e', 'f', 'g', 'h', 'i', 'j', 'k']) await store.claim(k, 't', LONG);
+    expect(await store.claim('a', 'u', LONG)).toEqual({ state: 'claimed' });
+    expect((await store.claim('c', 'u', LONG)).state).toBe('in-progress');
   });
 });
 

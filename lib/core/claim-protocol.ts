@@ -42,7 +42,11 @@ export interface ClaimProtocolOptions {
   retentionMs?: number;
   storeTimeoutMs?: number;
   retryAfterSeconds?: number;
+  /** `Retry-After` of a 503 `STORE_UNAVAILABLE`, in seconds (default 5). */
+  unavailableRetryAfterSeconds?: number;
   onSettleFailure?: (failure: SettleFailure) => void;
+  /** The clock, in epoch milliseconds (default `Date.now`); timers are the platform's. */
+  now?: () => number;
 }
 
 /** What {@link ClaimProtocol.begin} found. */
@@ -76,7 +80,9 @@ export class ClaimProtocol {
   readonly retentionMs: number;
   readonly storeTimeoutMs: number;
   readonly retryAfterSeconds: number;
+  readonly unavailableRetryAfterSeconds: number;
   readonly #store: DeduplicationStore;
+  readonly #now: () => number;
   readonly #onSettleFailure: ((failure: SettleFailure) => void) | undefined;
 
   /** @throws {TypeError} for a store without the three methods, or a bad duration. */
@@ -110,6 +116,16 @@ export class ClaimProtocol {
       DEFAULT_RETRY_AFTER_SECONDS,
       `${where}: retryAfterSeconds`,
     );
+    this.unavailableRetryAfterSeconds = positiveInteger(
+      options.unavailableRetryAfterSeconds,
+      DEFAULT_RETRY_AFTER_SECONDS,
+      `${where}: unavailableRetryAfterSeconds`,
+    );
+    const now = options.now ?? Date.now;
+    if (typeof now !== 'function') {
+      throw new TypeError(`${where}: now must be a function returning epoch milliseconds`);
+    }
+    this.#now = now;
     if (options.onSettleFailure !== undefined && typeof options.onSettleFailure !== 'function') {
       throw new TypeError(`${where}: onSettleFailure must be a function`);
     }
@@ -122,7 +138,7 @@ export class ClaimProtocol {
    */
   begin(key: string): Promise<ClaimOutcome> {
     const token = randomUUID();
-    const claimedAt = Date.now();
+    const claimedAt = this.#now();
     let claim: Promise<ClaimResult>;
     try {
       claim = this.#call(this.#store.claim(key, token, this.leaseMs));
@@ -136,7 +152,10 @@ export class ClaimProtocol {
         // mid-reply). Releasing it, now or once the store is back, spares redeliveries from
         // 409s until the lease ends; a release of a claim that never landed changes nothing.
         this.#retry(() => this.#store.release(key, token), claimedAt + this.leaseMs, 0);
-        throw new StoreUnavailableError({ cause: error });
+        throw new StoreUnavailableError({
+          cause: error,
+          retryAfterSeconds: this.unavailableRetryAfterSeconds,
+        });
       },
     );
   }
@@ -177,7 +196,7 @@ export class ClaimProtocol {
     } catch (error) {
       // The handler succeeded: only the record of it is missing. Keep trying while the claim
       // can still be ours, so that a later duplicate is not handled again.
-      const willRetry = Date.now() + nextDelayMs < leaseEnd;
+      const willRetry = this.#now() + nextDelayMs < leaseEnd;
       this.#report({ key, action: 'complete', reason: 'store-error', error, willRetry });
       if (willRetry) {
         this.#later(
@@ -193,7 +212,7 @@ export class ClaimProtocol {
     const attempt = () => {
       this.#call(Promise.resolve().then(operation)).catch(() => {
         const next = Math.min(Math.max(delayMs * 2, RETRY_INITIAL_MS), RETRY_MAX_MS);
-        if (Date.now() + next < until) this.#retry(operation, until, next);
+        if (this.#now() + next < until) this.#retry(operation, until, next);
       });
     };
     if (delayMs === 0) attempt();
@@ -213,7 +232,7 @@ export class ClaimProtocol {
     } catch (error) {
       // The lease would end on its own; releasing once the store is back lets the
       // redelivery be handled sooner.
-      const willRetry = Date.now() + RETRY_INITIAL_MS < leaseEnd;
+      const willRetry = this.#now() + RETRY_INITIAL_MS < leaseEnd;
       this.#report({ key, action: 'release', reason: 'store-error', error, willRetry });
       if (willRetry) {
         this.#retry(() => this.#store.release(key, token), leaseEnd, RETRY_INITIAL_MS);

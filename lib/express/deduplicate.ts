@@ -33,6 +33,10 @@ export interface DeduplicateOptions {
   storeTimeoutMs?: number;
   /** `Retry-After` of a 409, in seconds (default 5; never past the running claim's lease). */
   retryAfterSeconds?: number;
+  /** `Retry-After` of a 503 `STORE_UNAVAILABLE`, in seconds (default 5). */
+  unavailableRetryAfterSeconds?: number;
+  /** The clock, in epoch milliseconds (default `Date.now`); tests pass their own to move time. */
+  now?: () => number;
   /**
    * When the store cannot be reached before the handler: `'reject'` (default) answers 503
    * `STORE_UNAVAILABLE`, so Yoti redelivers later and nothing is handled twice; `'process'`
@@ -40,7 +44,7 @@ export interface DeduplicateOptions {
    */
   onStoreError?: 'reject' | 'process';
   /**
-   * Called for a redelivery of a handled notification (with `req.duplicate === true`) before
+   * Called for a redelivery of a handled notification (with `req.notificationDuplicate === true`) before
    * it is acknowledged with 200. May be async; a throw goes to `next(err)`.
    */
   onDuplicate?: (req: Request, key: string) => unknown;
@@ -68,12 +72,12 @@ export interface DeduplicateOptions {
  * that disconnects mid-handler does not change it. If the app never ends the response, the
  * lease ends on its own.
  *
- * - A redelivery of a handled notification: 200, the handler not called, `req.duplicate`
- *   true and `onDuplicate` called.
+ * - A redelivery of a handled notification: 200, the handler not called,
+ *   `req.notificationDuplicate` true and `onDuplicate` called.
  * - A duplicate while the first is still handled: `next(err)` with 409
  *   `NOTIFICATION_IN_PROGRESS` and `Retry-After`; Yoti retries later.
- * - Store unreachable: `next(err)` with 503 `STORE_UNAVAILABLE` (`Retry-After: 5`), unless
- *   `onStoreError: 'process'`.
+ * - Store unreachable: `next(err)` with 503 `STORE_UNAVAILABLE` (`Retry-After:
+ *   unavailableRetryAfterSeconds`, default 5), unless `onStoreError: 'process'`.
  * - No key (`key` returned `undefined`): passed through untouched.
  *
  * @throws {TypeError} at setup for a missing store or a bad option; through `next(err)` when
@@ -124,17 +128,17 @@ export function deduplicate(options: DeduplicateOptions): RequestHandler {
       .then(
         (outcome) => {
           if (outcome.state === 'claimed') {
-            req.duplicate = false;
+            markDuplicate(req, false);
             recordOutcomeOnEnd(res, outcome.settle);
             return next();
           }
           if (outcome.state === 'in-progress') return next(outcome.error);
-          req.duplicate = true;
+          markDuplicate(req, true);
           return answerDuplicate(req, res, key as string);
         },
         (error: unknown) => {
           if (onStoreError === 'reject') return next(error);
-          req.duplicate = false;
+          markDuplicate(req, false);
           next();
         },
       )
@@ -145,6 +149,11 @@ export function deduplicate(options: DeduplicateOptions): RequestHandler {
     if (onDuplicate !== undefined) await onDuplicate(req, key);
     if (!res.headersSent) res.status(200).end();
   }
+}
+
+function markDuplicate(req: Request, duplicate: boolean): void {
+  req.notificationDuplicate = duplicate;
+  req.duplicate = duplicate;
 }
 
 /**

@@ -35,6 +35,8 @@ declare global {
        * (answered 200 without running the handler), `false` for one claimed for handling;
        * absent when the notification has no de-duplication key.
        */
+      notificationDuplicate?: boolean;
+      /** @deprecated Use `req.notificationDuplicate`; the same value, until the next minor. */
       duplicate?: boolean;
     }
   }
