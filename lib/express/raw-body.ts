@@ -1,7 +1,7 @@
-import { AsyncResource } from 'node:async_hooks';
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import getRawBody from 'raw-body';
 import type { NotificationError } from '../core/errors';
 import {
   BodyTooLargeError,
@@ -135,10 +135,11 @@ function isConsumed(req: IncomingMessage): boolean {
 }
 
 /**
- * Reads a request's body into one Buffer, up to `limit` bytes, and calls back once: with the
- * bytes, or with the `NotificationError` that says why not. The callback runs in the async
- * context of the call (as body-parser's does), so `AsyncLocalStorage` stores set by earlier
- * middleware survive the wait for the body.
+ * Reads a request's body into one Buffer with `raw-body` (as body-parser does), up to `limit`
+ * bytes, and calls back once: with the bytes, or with the `NotificationError` that says why
+ * not. `raw-body` runs the callback in the async context of the call, so `AsyncLocalStorage`
+ * stores set by earlier middleware survive the wait for the body, and stops reading a body
+ * it refused.
  */
 function readBody(
   req: IncomingMessage,
@@ -148,56 +149,26 @@ function readBody(
   const declared = req.headers['content-length'];
   // Node's parser has already refused a Content-Length that is not a decimal number.
   const length = declared === undefined ? undefined : Number(declared);
-  if (length !== undefined && length > limit) {
-    halt(req);
-    return callback(new BodyTooLargeError(limit));
-  }
-  if (req.readableEncoding !== null || !req.readable) {
-    return callback(new RawBodyUnavailableError(CONSUMED_HINT));
-  }
-  const context = new AsyncResource('express-yoti-notifications.rawBody');
-  const chunks: Buffer[] = [];
-  let received = 0;
-  let settled = false;
-
-  const settle = (error: NotificationError | undefined, body?: Buffer): void => {
-    if (settled) return;
-    settled = true;
-    req.off('data', onData);
-    req.off('end', onEnd);
-    req.off('error', onError);
-    req.off('close', onClose);
-    if (error) halt(req);
-    context.runInAsyncScope(callback, null, error, body);
-  };
-  const onData = (chunk: Buffer): void => {
-    received += chunk.length;
-    if (received > limit) settle(new BodyTooLargeError(limit));
-    else chunks.push(chunk);
-  };
-  const onEnd = (): void => {
-    if (length !== undefined && received !== length) {
-      return settle(new BodyUnreadableError('Request body length does not match Content-Length'));
-    }
-    // One chunk, the usual case, is its own Buffer (the HTTP parser copies each chunk).
-    settle(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received));
-  };
-  const onError = (cause: Error): void =>
-    settle(new BodyUnreadableError('Request body could not be read', { cause }));
-  // Emitted after `end` for a complete body (by then settled), or when the client went away.
-  const onClose = (): void =>
-    settle(new BodyUnreadableError('Request was aborted before the body was complete'));
-
-  req.on('data', onData);
-  req.on('end', onEnd);
-  req.on('error', onError);
-  req.on('close', onClose);
+  getRawBody(req, { length, limit }, (error, body) => {
+    callback(error === null || error === undefined ? undefined : readError(error, limit), body);
+  });
 }
 
-/** Stops reading a body that will not be used, as body-parser does. */
-function halt(req: IncomingMessage): void {
-  req.unpipe();
-  req.pause();
+/** The package's error for one of `raw-body`'s, by its `type`. */
+function readError(error: Error & { type?: string }, limit: number): NotificationError {
+  switch (error.type) {
+    case 'entity.too.large':
+      return new BodyTooLargeError(limit);
+    case 'request.aborted':
+      return new BodyUnreadableError('Request was aborted before the body was complete');
+    case 'request.size.invalid':
+      return new BodyUnreadableError('Request body length does not match Content-Length');
+    case 'stream.encoding.set':
+    case 'stream.not.readable':
+      return new RawBodyUnavailableError(CONSUMED_HINT);
+    default:
+      return new BodyUnreadableError('Request body could not be read', { cause: error });
+  }
 }
 
 /**
