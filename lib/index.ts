@@ -26,8 +26,11 @@ export type {
   CanonicalizationFunction,
 } from './core/canonical-string';
 export { createSignatureVerifier } from './core/age-verification';
-export type { SignatureVerifierOptions, VerifiedAgeVerification } from './core/age-verification';
-export type { PublicKeyInput } from './core/public-keys';
+export type {
+  SignatureMatch,
+  SignatureVerifierOptions,
+  VerifiedAgeVerification,
+} from './core/age-verification';
 export { YOTI_AGE_VERIFICATION_PUBLIC_KEY } from './core/yoti-public-key';
 export { createNotificationToken } from './core/notification-token';
 export type { KeyInput } from './core/key-import';
@@ -42,13 +45,8 @@ export type {
   IdvNotificationConfigOptions,
 } from './core/notification-config';
 
-export type {
-  NotificationAuth,
-  NotificationSignature,
-  NotificationHandler,
-  NotificationRequest,
-} from './express/request';
-export { rawBody, keepRawBody, DEFAULT_BODY_LIMIT } from './express/raw-body';
+export type { NotificationAuth, NotificationHandler, NotificationRequest } from './express/request';
+export { rawBody, keepRawBody } from './express/raw-body';
 export type { RawBodyOptions } from './express/raw-body';
 export { authHeader } from './express/auth-header';
 export type {
@@ -58,9 +56,7 @@ export type {
   ResolvedTokens,
 } from './express/auth-header';
 export { parseIdvNotification } from './express/parse-idv-notification';
-export type { ParseIdvNotificationOptions } from './express/parse-idv-notification';
 export { verifySignature } from './express/verify-signature';
-export type { VerifySignatureOptions } from './express/verify-signature';
 export { topicRouter } from './express/topic-router';
 export type { TopicRouter, TopicRouterOptions, IdvTopicName } from './express/topic-router';
 export { stateRouter } from './express/state-router';
@@ -83,16 +79,10 @@ export { MAX_STORED_KEY_LENGTH, storedKey } from './core/deduplication-store';
 export type { ClaimResult, DeduplicationStore } from './core/deduplication-store';
 export { defaultDeduplicationKey } from './core/deduplication-key';
 export type { DeduplicationKey } from './core/deduplication-key';
-export {
-  DEFAULT_LEASE_MS,
-  DEFAULT_RETENTION_MS,
-  DEFAULT_STORE_TIMEOUT_MS,
-  DEFAULT_RETRY_AFTER_SECONDS,
-} from './core/claim-protocol';
 export type { SettleFailure } from './core/claim-protocol';
-export { MemoryStore, DEFAULT_MEMORY_STORE_MAX_ENTRIES } from './core/memory-store';
+export { MemoryStore } from './core/memory-store';
 export type { MemoryStoreOptions } from './core/memory-store';
-export { RedisStore, DEFAULT_REDIS_PREFIX, MAX_REDIS_BATCH } from './core/redis-store';
+export { RedisStore } from './core/redis-store';
 export type { RedisClientLike, RedisStoreOptions } from './core/redis-store';
 export { deduplicate } from './express/deduplicate';
 export type { DeduplicateOptions } from './express/deduplicate';

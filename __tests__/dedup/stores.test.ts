@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { MAX_REDIS_BATCH, MemoryStore, RedisStore } from '../../lib';
+import { MemoryStore, RedisStore } from '../../lib';
+import { MAX_REDIS_BATCH } from '../../lib/core/redis-store';
 import type { DeduplicationStore, RedisClientLike } from '../../lib';
 import { connectIoredis, connectNodeRedis, describeWithRedis, uniquePrefix } from './redis-env';
 

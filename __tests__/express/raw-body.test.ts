@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { NextFunction, Request, Response } from 'express';
 import request from 'supertest';
-import { DEFAULT_BODY_LIMIT, keepRawBody, rawBody } from '../../lib';
+import { keepRawBody, rawBody } from '../../lib';
+import { DEFAULT_BODY_LIMIT } from '../../lib/express/raw-body';
 import { appWith, codeErrorHandler, EXPRESS_VERSIONS } from '../support/express-versions';
 import { send, withServer } from '../support/raw-http';
 

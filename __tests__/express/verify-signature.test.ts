@@ -12,7 +12,7 @@ import {
   verifySignature,
   YOTI_AGE_VERIFICATION_PUBLIC_KEY,
 } from '../../lib';
-import type { VerifySignatureOptions } from '../../lib';
+import type { SignatureVerifierOptions } from '../../lib';
 import { EXPRESS_VERSIONS } from '../support/express-versions';
 import {
   docsPayload,
@@ -72,7 +72,7 @@ describe.each(EXPRESS_VERSIONS)('verifySignature() on %s', (_name, express) => {
       ['verify'],
     );
     const app = express();
-    const route = (path: string, options: VerifySignatureOptions, ...rest: RequestHandler[]) =>
+    const route = (path: string, options: SignatureVerifierOptions, ...rest: RequestHandler[]) =>
       app.post(path, rawBody(), verifySignature(options), ...(rest.length ? rest : [recorder]));
     route('/default', {});
     route('/k3072', { publicKey: pem3072 });
@@ -387,7 +387,7 @@ describe('verifySignature() at setup', () => {
     ['an EC key', fixture('ec-p256-public.pem')],
     ['an empty list', []],
   ])('a key that is %s → TypeError, synchronously', (_what, publicKey) => {
-    expect(() => verifySignature({ publicKey } as VerifySignatureOptions)).toThrow(TypeError);
+    expect(() => verifySignature({ publicKey } as SignatureVerifierOptions)).toThrow(TypeError);
   });
 
   test('bad maxAgeSeconds, now or canonicalization → TypeError', () => {
@@ -407,7 +407,7 @@ describe('verifySignature() at setup', () => {
       canonicalization: Object.freeze(['compact'] as const),
       maxAgeSeconds: 60,
     });
-    expect(() => verifySignature(options as VerifySignatureOptions)).not.toThrow();
+    expect(() => verifySignature(options as SignatureVerifierOptions)).not.toThrow();
   });
 
   test('errors are NotificationErrors with stable codes', async () => {

@@ -12,7 +12,7 @@ import type {
   AgeVerificationNotification,
   AgeVerificationNotificationOf,
   AgeVerificationState,
-  NotificationSignature,
+  SignatureMatch,
   VerifiedAgeVerification,
 } from '../../lib';
 import { publicPem } from '../support/sign-age-verification';
@@ -141,7 +141,7 @@ test('the verifier result and req.notificationSignature are typed', () => {
     void [index, name];
   };
   const fromRequest = (req: Request) => {
-    const how: NotificationSignature | undefined = req.notificationSignature;
+    const how: SignatureMatch | undefined = req.notificationSignature;
     const thumbprint: string | undefined = how?.keyThumbprint;
     return thumbprint;
   };

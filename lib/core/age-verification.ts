@@ -8,7 +8,7 @@ import { NotificationExpiredError, PayloadInvalidError, SignatureInvalidError } 
 import { requireObject } from './payload';
 import { MAX_JSON_DEPTH, parseJson } from './json';
 import { describeKeys, importVerificationKeys } from './public-keys';
-import type { PublicKeyInput } from './public-keys';
+import type { KeyInput } from './key-import';
 import { decodeSignature, verifyPss } from './signature';
 import { toAgeVerificationNotification } from './age-verification-notification';
 import type { AgeVerificationNotification } from './age-verification-notification';
@@ -21,7 +21,7 @@ export interface SignatureVerifierOptions {
    * `CryptoKey`, or a list of them for rotation (accepted if any verifies).
    * Default: Yoti's published key, {@link YOTI_AGE_VERIFICATION_PUBLIC_KEY}.
    */
-  publicKey?: PublicKeyInput | readonly PublicKeyInput[];
+  publicKey?: KeyInput | readonly KeyInput[];
   /**
    * How the signed string is built: `'strip-whitespace'` (default), `'compact'`, a
    * function, or a list tried in order (each candidate costs one RSA verification).

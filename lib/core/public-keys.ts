@@ -4,7 +4,6 @@ import { toKeyObject } from './key-import';
 import type { KeyInput } from './key-import';
 
 /** A public key for signature verification: PEM (SPKI or X.509 certificate), JWK, `KeyObject` or `CryptoKey`. */
-export type PublicKeyInput = KeyInput;
 
 /** A verification key, imported once at setup. */
 export interface VerificationKey {
@@ -38,15 +37,15 @@ const SHA256_BYTES = 32;
  *   2048 bits, or an empty list.
  */
 export function importVerificationKeys(
-  input: PublicKeyInput | readonly PublicKeyInput[],
+  input: KeyInput | readonly KeyInput[],
   where = 'verifySignature',
 ): readonly VerificationKey[] {
-  const inputs = Array.isArray(input) ? input : [input as PublicKeyInput];
+  const inputs = Array.isArray(input) ? input : [input as KeyInput];
   if (inputs.length === 0) throw new TypeError(`${where}: publicKey list is empty`);
   return Object.freeze(inputs.map((one) => importVerificationKey(one, where)));
 }
 
-function importVerificationKey(input: PublicKeyInput, where: string): VerificationKey {
+function importVerificationKey(input: KeyInput, where: string): VerificationKey {
   if (typeof (input as { then?: unknown } | null)?.then === 'function') {
     throw new TypeError(`${where}: publicKey is a Promise; did you forget await?`);
   }

@@ -4,9 +4,6 @@ import { parseJson } from '../core/json';
 import { RawBodyUnavailableError } from '../core/errors';
 import './request';
 
-/** Options of {@link parseIdvNotification}. Reserved; none yet. */
-export type ParseIdvNotificationOptions = Record<string, never>;
-
 /**
  * Parses `req.rawBody` (from `rawBody()`) as an IDV notification and puts the validated,
  * frozen object on `req.notification`: `session_id` and `topic` required strings, the
@@ -19,7 +16,7 @@ export type ParseIdvNotificationOptions = Record<string, never>;
  * @example
  * app.post('/yoti/idv', authHeader(auth), rawBody(), parseIdvNotification(), topicRouter().on(…));
  */
-export function parseIdvNotification(_options: ParseIdvNotificationOptions = {}): RequestHandler {
+export function parseIdvNotification(): RequestHandler {
   return function parseIdvNotificationMiddleware(
     req: Request,
     res: Response,

@@ -24,7 +24,7 @@ import type { AgeVerificationStateName } from './state-router';
 import { createTopicRouter } from './topic-router';
 import type { IdvTopicName } from './topic-router';
 import { verifySignature } from './verify-signature';
-import type { VerifySignatureOptions } from './verify-signature';
+import type { SignatureVerifierOptions } from '../core/age-verification';
 
 /**
  * One handler per IDV topic (payload or session request case), each seeing its own narrowed
@@ -139,7 +139,7 @@ export type AgeVerificationHandlers<Extra extends string = never> = {
 
 /** Options of {@link ageVerificationNotifications}. */
 export type AgeVerificationNotificationsOptions<Extra extends string = never> =
-  VerifySignatureOptions & {
+  SignatureVerifierOptions & {
     /** Body size limit (default 64 KiB). */
     limit?: RawBodyOptions['limit'];
     /** States Yoti added after this package, accepted as `handlers` keys (see `stateRouter()`). */

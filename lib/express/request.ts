@@ -16,7 +16,6 @@ export interface NotificationAuth {
 }
 
 /** How `verifySignature()` verified the notification, on `req.notificationSignature`. */
-export type NotificationSignature = SignatureMatch;
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -29,7 +28,7 @@ declare global {
       /** What `authHeader()` proved. */
       notificationAuth?: NotificationAuth;
       /** How `verifySignature()` verified the notification. */
-      notificationSignature?: NotificationSignature;
+      notificationSignature?: SignatureMatch;
       /**
        * Set by `deduplicate()`: `true` for a redelivery of a notification already handled
        * (answered 200 without running the handler), `false` for one claimed for handling;

@@ -4,9 +4,6 @@ import type { SignatureVerifierOptions } from '../core/age-verification';
 import { RawBodyUnavailableError } from '../core/errors';
 import './request';
 
-/** Options of {@link verifySignature}. */
-export type VerifySignatureOptions = SignatureVerifierOptions;
-
 /**
  * Verifies an age verification notification's RSA-PSS signature over `req.rawBody` (from
  * `rawBody()`) and puts the validated, frozen notification on `req.notification`, and how
@@ -22,7 +19,7 @@ export type VerifySignatureOptions = SignatureVerifierOptions;
  * @example
  * app.post('/yoti/age', rawBody(), verifySignature(), stateRouter().on('COMPLETE', grant));
  */
-export function verifySignature(options: VerifySignatureOptions = {}): RequestHandler {
+export function verifySignature(options: SignatureVerifierOptions = {}): RequestHandler {
   const verify = createSignatureVerifier(options, 'verifySignature');
   return function verifySignatureMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (!Buffer.isBuffer(req.rawBody)) {
