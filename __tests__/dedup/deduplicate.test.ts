@@ -490,6 +490,10 @@ describe('deduplicate() options', () => {
     expect(() => deduplicate(options as unknown as DeduplicateOptions)).toThrow(TypeError);
   });
 
+  test('returns a named middleware, as the other middlewares do', () => {
+    expect(deduplicate({ store }).name).toBe('deduplicateMiddleware');
+  });
+
   test('the options object is not mutated', () => {
     const options = Object.freeze({ store, leaseMs: 1000 });
     expect(() => deduplicate(options)).not.toThrow();

@@ -104,7 +104,7 @@ export function deduplicate(options: DeduplicateOptions): RequestHandler {
     throw new TypeError("deduplicate: onStoreError must be 'reject' or 'process'");
   }
 
-  return function deduplicate(req: Request, res: Response, next: NextFunction): void {
+  return function deduplicateMiddleware(req: Request, res: Response, next: NextFunction): void {
     const notification = req.notification;
     if (notification === undefined) {
       return next(

@@ -60,7 +60,7 @@ export function enqueue(inbox: Inbox, options: EnqueueOptions = {}): RequestHand
   const unavailable = (cause: unknown) =>
     new StoreUnavailableError({ cause, message: 'Inbox is unavailable', retryAfterSeconds });
 
-  return function enqueueNotification(req: Request, res: Response, next: NextFunction): void {
+  return function enqueueMiddleware(req: Request, res: Response, next: NextFunction): void {
     const notification = req.notification;
     if (notification === undefined) {
       return next(
