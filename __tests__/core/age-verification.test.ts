@@ -6,9 +6,11 @@ import type { SignatureVerifierOptions } from '../../lib/core/age-verification';
 import { toAgeVerificationNotification } from '../../lib/core/age-verification-notification';
 import { canonicalString } from '../../lib/core/canonical-string';
 import type { CanonicalizationName } from '../../lib/core/canonical-string';
-import { NotificationError, PayloadInvalidError } from '../../lib/core/errors';
+import type { NotificationError} from '../../lib/core/errors';
+import { PayloadInvalidError } from '../../lib/core/errors';
 import { docsPayload, loadVectors, publicPem, signedBody } from '../support/sign-age-verification';
 import type { Vector } from '../support/sign-age-verification';
+import { thrown } from '../support/errors';
 
 const vectors = loadVectors();
 const bytes = (text: string) => Buffer.from(text, 'utf8');
@@ -18,15 +20,8 @@ const differs = (v: Vector) =>
   canonicalString(JSON.parse(v.body) as Record<string, unknown>, other(v.canonicalization)) !==
   v.signedString;
 
-function failure(verify: (body: Uint8Array) => unknown, body: string): NotificationError {
-  try {
-    verify(bytes(body));
-  } catch (error) {
-    expect(error).toBeInstanceOf(NotificationError);
-    return error as NotificationError;
-  }
-  throw new Error('expected the notification to be refused');
-}
+const failure = (verify: (body: Uint8Array) => unknown, body: string): NotificationError =>
+  thrown(() => verify(bytes(body)));
 
 const named = (vs: readonly Vector[]) => vs.map((v) => [v.name, v] as const);
 

@@ -1,6 +1,7 @@
 import { toIdvNotification } from '../../lib/core/idv-notification';
 import { deepFreeze } from '../../lib/core/payload';
 import { MAX_JSON_DEPTH, parseJson } from '../../lib/core/json';
+import { thrown } from '../support/errors';
 
 test('parses bytes as UTF-8 JSON, skipping a byte order mark', () => {
   expect(parseJson(Buffer.from('{"a":"é"}'))).toEqual({ a: 'é' });
@@ -10,13 +11,9 @@ test('parses bytes as UTF-8 JSON, skipping a byte order mark', () => {
 });
 
 test('not JSON is PAYLOAD_MALFORMED, and the message does not quote the body', () => {
-  try {
-    parseJson(Buffer.from('{"secret-token-123"'));
-    throw new Error('unreachable');
-  } catch (error) {
-    expect((error as { code: string }).code).toBe('PAYLOAD_MALFORMED');
-    expect((error as Error).message).not.toContain('secret');
-  }
+  const error = thrown(() => parseJson(Buffer.from('{"secret-token-123"')));
+  expect(error.code).toBe('PAYLOAD_MALFORMED');
+  expect(error.message).not.toContain('secret');
 });
 
 describe('nesting bound', () => {

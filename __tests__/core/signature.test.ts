@@ -7,25 +7,15 @@ import {
   generatePrimeSync,
   sign,
 } from 'node:crypto';
-import { NotificationError } from '../../lib/core/errors';
 import { importVerificationKeys } from '../../lib/core/public-keys';
 import { decodeBase64, decodeSignature, verifyPss } from '../../lib/core/signature';
 import { fixture, loadVectors, publicPem } from '../support/sign-age-verification';
+import { codeOf, thrown } from '../support/errors';
 
 const [key3072] = importVerificationKeys(publicPem('rsa-3072'));
 const [key2048] = importVerificationKeys(publicPem('rsa-2048'));
 const keys = [key3072!, key2048!];
 const keyOf = { 'rsa-3072': key3072!, 'rsa-2048': key2048! };
-
-function codeOf(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(NotificationError);
-    return (error as NotificationError).code;
-  }
-  throw new Error('expected a NotificationError');
-}
 
 describe('verifyPss()', () => {
   test.each(loadVectors().map((v) => [v.name, v] as const))(
@@ -162,11 +152,9 @@ describe('decodeSignature()', () => {
 
   test('error messages never quote the signature', () => {
     for (const value of ['!!!' + valid, valid + valid]) {
-      try {
-        decodeSignature(value, keys);
-      } catch (error) {
-        expect((error as Error).message).not.toContain(valid.slice(0, 16));
-      }
+      const error = thrown(() => decodeSignature(value, keys));
+      expect(error.code).toBe('SIGNATURE_INVALID');
+      expect(error.message).not.toContain(valid.slice(0, 16));
     }
   });
 });
