@@ -28,7 +28,7 @@ const autocannon = require('autocannon');
 const { wrk, wrkAvailable } = require('./wrk');
 
 const ROOT = path.join(__dirname, '..');
-const SERVER = path.join(ROOT, '__tests__', 'support', 'servers', 'dedup-bench-server.js');
+const SERVER = path.join(__dirname, 'servers', 'dedup-server.js');
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6390';
 const BASIC_TOKEN = 'bench:notify';
 /** Connections of the second load: enough that the de-duplication route's server is busy. */

@@ -15,7 +15,7 @@ const {
   rawBody,
   RedisStore,
   topicRouter,
-} = require('../../../dist');
+} = require('../../dist');
 
 const config = JSON.parse(process.env.DEDUP_BENCH_CONFIG || '{}');
 
