@@ -57,3 +57,24 @@ describe('the error tree', () => {
     expect(new BodyTooLargeError(99).limit).toBe(99);
   });
 });
+
+describe('stack traces', () => {
+  const frames = (error: Error) => (error.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
+
+  test('a 4xx refusal carries none (the cost of a refusal), a 5xx keeps its own', () => {
+    const limit = Error.stackTraceLimit;
+    expect(frames(new AuthInvalidError('Credentials are not valid', 'Basic'))).toEqual([]);
+    expect(frames(new PayloadInvalidError('session_id must be a string'))).toEqual([]);
+    expect(frames(new StoreUnavailableError()).length).toBeGreaterThan(0);
+    expect(frames(new RawBodyUnavailableError('mount rawBody() first')).length).toBeGreaterThan(0);
+    // The global setting is left as it was, for every other error of the process.
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(frames(new Error('app')).length).toBeGreaterThan(0);
+  });
+
+  test('a 4xx still names itself and its message in its stack', () => {
+    const error = new AuthInvalidError('Credentials are not valid', 'Basic');
+    expect(error.stack).toMatch(/AuthInvalidError: Credentials are not valid|Error: Credentials/);
+    expect(error).toBeInstanceOf(Error);
+  });
+});

@@ -3,7 +3,9 @@
 // POST /hook, and talks to its parent over IPC:
 //   → { type: 'listening', port, pid }
 //   ← { type: 'rss' }  → { type: 'rss', rss } (after a full collection, when --expose-gc)
-// Kinds: idv-chain, idv-reference, age-chain, age-reference.
+// Kinds: idv-chain, idv-reference, age-chain, age-reference, and for a flood of wrong
+// credentials idv-refusing-chain (the IDV chain ending in notificationErrorHandler()) and
+// idv-refusing-reference (express.json(), timingSafeEqual, a 401 JSON answer by hand).
 'use strict';
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -40,6 +42,36 @@ switch (kind) {
     // The least an app could do: parse JSON and answer 200.
     app.post('/hook', express.json(), (_req, res) => res.status(200).end());
     break;
+  case 'idv-refusing-chain': {
+    const {
+      authHeader,
+      rawBody,
+      parseIdvNotification,
+      topicRouter,
+      notificationErrorHandler,
+    } = require(PACKAGE);
+    app.post(
+      '/hook',
+      authHeader({ scheme: 'basic', token: BASIC_TOKEN }),
+      rawBody(),
+      parseIdvNotification(),
+      topicRouter().on('session_completion', noop),
+      // Logging nothing, as the reference does.
+      notificationErrorHandler({ log: noop }),
+    );
+    break;
+  }
+  case 'idv-refusing-reference': {
+    // What an app could write by hand: parse, compare in constant time, answer 401 JSON.
+    const expected = Buffer.from('Basic ' + Buffer.from(BASIC_TOKEN).toString('base64'));
+    app.post('/hook', express.json(), (req, res) => {
+      const given = Buffer.from(req.headers.authorization ?? '');
+      const ok = given.length === expected.length && crypto.timingSafeEqual(given, expected);
+      if (!ok) return res.status(401).json({ code: 'AUTH_INVALID' });
+      res.status(200).end();
+    });
+    break;
+  }
   case 'age-chain': {
     const { rawBody, verifySignature, stateRouter } = require(PACKAGE);
     app.post(

@@ -28,6 +28,10 @@ export type NotificationErrorCode =
  * `WWW-Authenticate`, and `expose` (true for 4xx: the message is safe to show the client;
  * messages never contain a secret, a token or a signature).
  *
+ * A 4xx error (a refusal of what the client sent) carries no stack trace: it would only show
+ * Express's router, and capturing it is most of what a refusal costs under a flood of bad
+ * requests. A 5xx error (a setup mistake, a store that is down) keeps its stack.
+ *
  * @example
  * app.use((err, req, res, next) => {
  *   if (err instanceof NotificationError) {
@@ -54,7 +58,13 @@ export class NotificationError extends Error {
     message: string,
     options: { cause?: unknown; headers?: Record<string, string> } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const limit = Error.stackTraceLimit;
+    if (status < 500) Error.stackTraceLimit = 0;
+    try {
+      super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.name = new.target.name;
     this.code = code;
     this.status = status;
