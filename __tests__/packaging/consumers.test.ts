@@ -38,6 +38,10 @@ beforeAll(async () => {
         'typescript@~6.0.3',
         '@types/express',
         '@types/supertest',
+        // For the README's inbox and session-fetcher snippets.
+        'bullmq',
+        'ioredis',
+        'yoti',
       ],
       { cwd: root, timeoutMs: 150_000 },
     ),
@@ -155,6 +159,115 @@ test('TypeScript (strict, NodeNext, no skipLibCheck): ESM and CommonJS consumers
   expect(run.stdout + run.stderr).toBe('');
   expect(run.code).toBe(0);
 }, 90_000);
+
+// The README's TypeScript snippets, each as it stands, in a fresh ESM (.mts) and CommonJS
+// (.cts) consumer under strict NodeNext. A snippet that is a fragment of an app uses names the
+// app defines (`app`, `grantAccess`…): the few it does not define itself are declared for it.
+const APP_NAMES: Record<string, string> = {
+  app: "declare const app: import('express').Express;",
+  grantAccess: 'declare function grantAccess(sessionKey: string): Promise<void>;',
+  recordFailure: 'declare function recordFailure(sessionKey: string, evidenceId: string): void;',
+  handler:
+    "declare const handler: import('express-yoti-notifications').NotificationHandler<import('express-yoti-notifications').IdvNotification>;",
+  log: 'declare function log(message: string): void;',
+};
+
+function readmeSnippets(): string[] {
+  const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
+  return [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => {
+    const code = match[1]!;
+    const declared = Object.entries(APP_NAMES)
+      .filter(([name]) => new RegExp(`\\b${name}\\b`).test(code))
+      .filter(
+        ([name]) =>
+          !new RegExp(`(const|let|function|import[^;]*)\\s+\\{?[^;]*\\b${name}\\b`).test(code),
+      )
+      .map(([, declaration]) => declaration);
+    return [...declared, code].join('\n');
+  });
+}
+
+test('every TypeScript snippet of the README type-checks under strict, as ESM and as CommonJS', async () => {
+  const snippets = readmeSnippets();
+  expect(snippets.length).toBeGreaterThanOrEqual(8);
+  const files: Record<string, string> = {};
+  snippets.forEach((code, i) => {
+    files[`snippet-${i}.mts`] = code;
+    files[`snippet-${i}.cts`] = code;
+  });
+  const dir = writeFolder(
+    root,
+    'readme-ts',
+    { type: 'commonjs' },
+    {
+      ...files,
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          target: 'ES2022',
+          outDir: 'out',
+          types: ['node'],
+        },
+        include: ['*.mts', '*.cts'],
+      }),
+    },
+  );
+  const run = await exec(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+    { cwd: dir },
+  );
+  expect(run.stdout + run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  // The Quick start, compiled both ways, serves a notification.
+  for (const file of ['out/snippet-0.mjs', 'out/snippet-0.cjs']) {
+    const served = await serveOnce(dir, file);
+    expect({ file, status: served.status, log: served.log }).toEqual({
+      file,
+      status: 200,
+      log: expect.stringContaining('session completed'),
+    });
+  }
+}, 120_000);
+
+/** Runs a compiled Quick start on a free port, sends it one IDV notification, then ends it. */
+async function serveOnce(dir: string, file: string): Promise<{ status: number; log: string }> {
+  const { spawn } = await import('node:child_process');
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(process.execPath, [file], {
+    cwd: dir,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  try {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/yoti/idv`, {
+          method: 'POST',
+          headers: {
+            authorization: 'Basic ' + Buffer.from('yoti:change-me').toString('base64'),
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ session_id: 's-1', topic: 'session_completion' }),
+        });
+        // The log line is written before the answer; give the pipe a moment to carry it.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return { status: res.status, log };
+      } catch (error) {
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`${file}: ${log}`, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
 
 test('the bin runs through npx', async () => {
   const help = await exec('npx', ['--no-install', 'express-yoti-notifications', '--help'], {
