@@ -6,7 +6,7 @@ import type { SignatureVerifierOptions } from '../../lib/core/age-verification';
 import { toAgeVerificationNotification } from '../../lib/core/age-verification-notification';
 import { canonicalString } from '../../lib/core/canonical-string';
 import type { CanonicalizationName } from '../../lib/core/canonical-string';
-import type { NotificationError} from '../../lib/core/errors';
+import type { NotificationError } from '../../lib/core/errors';
 import { PayloadInvalidError } from '../../lib/core/errors';
 import { docsPayload, loadVectors, publicPem, signedBody } from '../support/sign-age-verification';
 import type { Vector } from '../support/sign-age-verification';
