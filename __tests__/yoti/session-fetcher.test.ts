@@ -12,6 +12,9 @@ import { sessionRouter } from '../../examples/snippets/session-fetcher';
 import { deliver } from '../../lib/testing';
 import express from 'express';
 import { rejection } from '../support/errors';
+import { Redis } from 'ioredis';
+import { BullMQInbox } from '../../lib/bullmq';
+import { describeWithRedis, REDIS_URL, uniquePrefix } from '../dedup/redis-env';
 
 const PEM = readFileSync(
   path.join(__dirname, '../fixtures/age-verification/rsa-2048-private.pem'),
@@ -268,6 +271,55 @@ test('end to end: an authenticated session_completion, inline, fetches the sessi
   ).expect(200);
   expect(verdicts).toEqual({ [SESSION]: 'rejected' });
   expect(api.requests).toHaveLength(1);
+});
+
+describeWithRedis('end to end through the inbox', () => {
+  test('a session_completion stored by the receiver: a worker fetches the session, a 503 first, and records its verdict', async () => {
+    api.script(
+      { status: 503, body: {} },
+      completed(check('ID_DOCUMENT_AUTHENTICITY', 'APPROVE'), check('LIVENESS', 'APPROVE')),
+    );
+    const connection = new Redis(REDIS_URL!, { maxRetriesPerRequest: null });
+    const inbox = new BullMQInbox({
+      connection,
+      prefix: uniquePrefix('yoti-e2e').replace(/:/g, '-'),
+      backoff: { delayMs: 5, maxDelayMs: 20 },
+    });
+    const fetchSession = fetcher({ attempts: 1 });
+    const verdicts: Array<{ session: string; verdict: string; attempt: number }> = [];
+    const worker = inbox.work({
+      idv: {
+        session_completion: async (notification, job) => {
+          const { verdict } = await fetchSession(notification.session_id);
+          verdicts.push({ session: notification.session_id, verdict, attempt: job.attempt });
+        },
+      },
+    });
+    try {
+      const app = express();
+      app.use(
+        '/yoti/idv',
+        idvNotifications({ auth: { scheme: 'basic', token: 'yoti:secret' }, inbox }),
+      );
+      await deliver(
+        app,
+        '/yoti/idv',
+        { session_id: SESSION, topic: 'session_completion' },
+        { auth: { scheme: 'basic', token: 'yoti:secret' } },
+      ).expect(200);
+      const deadline = Date.now() + 15_000;
+      while (verdicts.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // The first run met the 503 (SESSION_FETCH_FAILED, retryable): the inbox ran it again.
+      expect(verdicts).toEqual([{ session: SESSION, verdict: 'approved', attempt: 2 }]);
+      expect(api.requests).toHaveLength(2);
+    } finally {
+      await worker.close();
+      await inbox.close();
+      connection.disconnect();
+    }
+  });
 });
 
 describe("the README's session fetcher snippet", () => {
