@@ -202,14 +202,23 @@ function signedAgeBody(privatePem) {
   return { body, data, signature };
 }
 
-async function idvBench() {
-  log('IDV chain (authHeader + rawBody + parseIdvNotification + topicRouter) vs express.json()');
-  const chain = await startServer('idv-chain');
-  const reference = await startServer('idv-reference').catch(async (error) => {
+/** Starts the two servers, runs `rounds(chain, reference)`, and stops both whatever happens. */
+async function withPair(chainKind, referenceKind, rounds) {
+  const chain = await startServer(chainKind);
+  const reference = await startServer(referenceKind).catch(async (error) => {
     await chain.stop();
     throw error;
   });
   try {
+    return await rounds(chain, reference);
+  } finally {
+    await Promise.all([chain.stop(), reference.stop()]);
+  }
+}
+
+async function idvBench() {
+  log('IDV chain (authHeader + rawBody + parseIdvNotification + topicRouter) vs express.json()');
+  return withPair('idv-chain', 'idv-reference', async (chain, reference) => {
     const body = JSON.stringify({
       session_id: crypto.randomUUID(),
       topic: 'session_completion',
@@ -232,19 +241,12 @@ async function idvBench() {
         'max',
       ),
     ];
-  } finally {
-    await Promise.all([chain.stop(), reference.stop()]);
-  }
+  });
 }
 
 async function refusalBench() {
   log('IDV chain + notificationErrorHandler() vs a hand-written 401, wrong Basic credentials');
-  const chain = await startServer('idv-refusing-chain');
-  const reference = await startServer('idv-refusing-reference').catch(async (error) => {
-    await chain.stop();
-    throw error;
-  });
-  try {
+  return withPair('idv-refusing-chain', 'idv-refusing-reference', async (chain, reference) => {
     const body = JSON.stringify({ session_id: crypto.randomUUID(), topic: 'session_completion' });
     const wrong = 'Basic ' + Buffer.from('bench:wrong!').toString('base64');
     const rounds = await alternateHttp('refusal', chain, reference, {
@@ -260,21 +262,14 @@ async function refusalBench() {
         'min',
       ),
     ];
-  } finally {
-    await Promise.all([chain.stop(), reference.stop()]);
-  }
+  });
 }
 
 async function ageBench(privatePem) {
   log(
     'Age verification chain (rawBody + verifySignature + stateRouter) vs express.raw() + crypto.verify',
   );
-  const chain = await startServer('age-chain');
-  const reference = await startServer('age-reference').catch(async (error) => {
-    await chain.stop();
-    throw error;
-  });
-  try {
+  return withPair('age-chain', 'age-reference', async (chain, reference) => {
     const { body } = signedAgeBody(privatePem);
     const rounds = await alternateHttp('age', chain, reference, { body });
     return [
@@ -285,9 +280,7 @@ async function ageBench(privatePem) {
         'min',
       ),
     ];
-  } finally {
-    await Promise.all([chain.stop(), reference.stop()]);
-  }
+  });
 }
 
 async function verifyBench(privatePem) {

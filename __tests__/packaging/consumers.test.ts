@@ -151,13 +151,7 @@ test('TypeScript (strict, NodeNext, no skipLibCheck): ESM and CommonJS consumers
       'consumer.cts': TS_CJS,
     },
   );
-  const run = await exec(
-    process.execPath,
-    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
-    { cwd: dir },
-  );
-  expect(run.stdout + run.stderr).toBe('');
-  expect(run.code).toBe(0);
+  await expectTscClean(dir);
 }, 90_000);
 
 // The README's TypeScript snippets, each as it stands, in a fresh ESM (.mts) and CommonJS
@@ -213,13 +207,7 @@ test('every TypeScript snippet of the README type-checks under strict, as ESM an
       }),
     },
   );
-  const run = await exec(
-    process.execPath,
-    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
-    { cwd: dir },
-  );
-  expect(run.stdout + run.stderr).toBe('');
-  expect(run.code).toBe(0);
+  await expectTscClean(dir);
   // The Quick start, compiled both ways, serves a notification.
   for (const file of ['out/snippet-0.mjs', 'out/snippet-0.cjs']) {
     const served = await serveOnce(dir, file);
@@ -267,6 +255,17 @@ async function serveOnce(dir: string, file: string): Promise<{ status: number; l
   } finally {
     child.kill('SIGKILL');
   }
+}
+
+/** Runs the consumers' TypeScript on `dir`'s tsconfig.json and expects no output at all. */
+async function expectTscClean(dir: string): Promise<void> {
+  const run = await exec(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+    { cwd: dir },
+  );
+  expect(run.stdout + run.stderr).toBe('');
+  expect(run.code).toBe(0);
 }
 
 test('the bin runs through npx', async () => {
