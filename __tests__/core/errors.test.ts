@@ -64,7 +64,9 @@ describe('stack traces', () => {
   test('a 4xx refusal carries none (the cost of a refusal), a 5xx keeps its own', () => {
     const limit = Error.stackTraceLimit;
     expect(frames(new AuthInvalidError('Credentials are not valid', 'Basic'))).toEqual([]);
-    expect(frames(new PayloadInvalidError('session_id must be a string'))).toEqual([]);
+    expect(frames(new PayloadInvalidError('session_id', 'session_id must be a string'))).toEqual(
+      [],
+    );
     expect(frames(new StoreUnavailableError()).length).toBeGreaterThan(0);
     expect(frames(new RawBodyUnavailableError('mount rawBody() first')).length).toBeGreaterThan(0);
     // The global setting is left as it was, for every other error of the process.
