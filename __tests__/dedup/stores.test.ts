@@ -446,7 +446,7 @@ describe('MemoryStore bounds', () => {
       await store.release('failing', 't');
     }
     expect(store.size).toBe(3);
-    // The oldest records are still the oldest: three more fill it, a fourth evicts `a`.
+    // The oldest records are still the oldest: seven more fill it, an eighth evicts `a`.
     for (const k of ['d', 'e', 'f', 'g', 'h', 'i', 'j', 'k']) await store.claim(k, 't', LONG);
     expect(await store.claim('a', 'u', LONG)).toEqual({ state: 'claimed' });
     expect((await store.claim('c', 'u', LONG)).state).toBe('in-progress');

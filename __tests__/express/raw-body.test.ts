@@ -171,6 +171,46 @@ describe.each(EXPRESS_VERSIONS)('rawBody() on %s', (_name, express) => {
     expect(seen).toEqual(['BODY_UNREADABLE']);
   });
 
+  test('a client gone while an earlier layer waits is BODY_UNREADABLE, not a setup error', async () => {
+    const seen: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let gone!: () => void;
+    const clientGone = new Promise<void>((resolve) => (gone = resolve));
+    const app = express();
+    app.post(
+      '/hook',
+      // An async step before rawBody(), such as a token looked up in a database.
+      (req: Request, _res: Response, next: NextFunction) => {
+        req.once('close', gone);
+        void held.then(() => next());
+      },
+      rawBody(),
+      echo,
+    );
+    app.use((err: { code: string }, _req: Request, res: Response, _next: NextFunction) => {
+      seen.push(err.code);
+      res.status(400).end();
+    });
+    await withServer(app, async ({ port }) => {
+      const http = await import('node:http');
+      const body = '{"session_id":"s","topic":"session_completion"}';
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/hook',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': body.length },
+      });
+      req.on('error', () => undefined);
+      req.end(body, () => req.destroy());
+      await clientGone;
+      release();
+      for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    });
+    expect(seen).toEqual(['BODY_UNREADABLE']);
+  });
+
   test('keeps the async context of the layers before it while a late body arrives', async () => {
     const context = new AsyncLocalStorage<{ id: string }>();
     const traced = express();

@@ -222,7 +222,7 @@ test('every TypeScript snippet of the README type-checks under strict, as ESM an
 /** Runs a compiled Quick start on a free port, sends it one IDV notification, then ends it. */
 async function serveOnce(dir: string, file: string): Promise<{ status: number; log: string }> {
   const { spawn } = await import('node:child_process');
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const child = spawn(process.execPath, [file], {
     cwd: dir,
     env: { ...process.env, PORT: String(port) },
@@ -243,8 +243,10 @@ async function serveOnce(dir: string, file: string): Promise<{ status: number; l
           },
           body: JSON.stringify({ session_id: 's-1', topic: 'session_completion' }),
         });
-        // The log line is written before the answer; give the pipe a moment to carry it.
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // The handler logs before the answer; the pipe may carry the line a moment later.
+        while (!log.includes('session completed') && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
         return { status: res.status, log };
       } catch (error) {
         if (Date.now() > deadline || child.exitCode !== null)
@@ -255,6 +257,16 @@ async function serveOnce(dir: string, file: string): Promise<{ status: number; l
   } finally {
     child.kill('SIGKILL');
   }
+}
+
+/** A loopback port nothing listens on, from the system. */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Runs the consumers' TypeScript on `dir`'s tsconfig.json and expects no output at all. */

@@ -287,14 +287,24 @@ describeWithRedis('end to end through the inbox', () => {
     });
     const fetchSession = fetcher({ attempts: 1 });
     const verdicts: Array<{ session: string; verdict: string; attempt: number }> = [];
-    const worker = inbox.work({
-      idv: {
-        session_completion: async (notification, job) => {
-          const { verdict } = await fetchSession(notification.session_id);
-          verdicts.push({ session: notification.session_id, verdict, attempt: job.attempt });
+    const failures: Array<{ attempt: number; willRetry: boolean; code: unknown }> = [];
+    let recorded!: () => void;
+    const done = new Promise<void>((resolve) => (recorded = resolve));
+    const worker = inbox.work(
+      {
+        idv: {
+          session_completion: async (notification, job) => {
+            const { verdict } = await fetchSession(notification.session_id);
+            verdicts.push({ session: notification.session_id, verdict, attempt: job.attempt });
+            recorded();
+          },
         },
       },
-    });
+      {
+        onFailed: ({ attempt, willRetry, error }) =>
+          failures.push({ attempt, willRetry, code: (error as { code?: unknown }).code }),
+      },
+    );
     try {
       const app = express();
       app.use(
@@ -307,11 +317,9 @@ describeWithRedis('end to end through the inbox', () => {
         { session_id: SESSION, topic: 'session_completion' },
         { auth: { scheme: 'basic', token: 'yoti:secret' } },
       ).expect(200);
-      const deadline = Date.now() + 15_000;
-      while (verdicts.length === 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await done;
       // The first run met the 503 (SESSION_FETCH_FAILED, retryable): the inbox ran it again.
+      expect(failures).toEqual([{ attempt: 1, willRetry: true, code: 'SESSION_FETCH_FAILED' }]);
       expect(verdicts).toEqual([{ session: SESSION, verdict: 'approved', attempt: 2 }]);
       expect(api.requests).toHaveLength(2);
     } finally {

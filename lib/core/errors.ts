@@ -59,11 +59,13 @@ export class NotificationError extends Error {
     options: { cause?: unknown; headers?: Record<string, string> } = {},
   ) {
     const limit = Error.stackTraceLimit;
-    if (status < 500) Error.stackTraceLimit = 0;
+    // A hardened realm (a frozen Error) keeps its stacks.
+    const withoutStack = status < 500 && !Object.isFrozen(Error);
+    if (withoutStack) Error.stackTraceLimit = 0;
     try {
       super(message, options.cause === undefined ? undefined : { cause: options.cause });
     } finally {
-      Error.stackTraceLimit = limit;
+      if (withoutStack) Error.stackTraceLimit = limit;
     }
     this.name = new.target.name;
     this.code = code;

@@ -3,8 +3,6 @@ import type { KeyObject } from 'node:crypto';
 import { toKeyObject } from './key-import';
 import type { KeyInput } from './key-import';
 
-/** A public key for signature verification: PEM (SPKI or X.509 certificate), JWK, `KeyObject` or `CryptoKey`. */
-
 /** A verification key, imported once at setup. */
 export interface VerificationKey {
   readonly keyObject: KeyObject;

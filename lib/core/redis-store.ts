@@ -96,7 +96,7 @@ interface Operation {
  * holds this claim's random token (fencing); records expire with Redis's own TTL (the lease,
  * then the retention period). Every operation runs in one Lua script. With `batch` on (the
  * default, except for cluster clients), the operations made during one turn of the event loop
- * (up to {@link MAX_REDIS_BATCH}) share one script call, so that under load many
+ * (up to 128) share one script call, so that under load many
  * notifications share each call to Redis.
  *
  * The client is duck-typed: pass a connected client of `redis` (v4+) or `ioredis`; this

@@ -29,8 +29,8 @@ const defaultLog = (r: RejectionRecord): void => {
  * `NotificationError` with its status, its headers (`WWW-Authenticate`, `Retry-After`) and
  * `{ code, message }` JSON (`message` only when `expose`, i.e. for 4xx), logs one line per
  * refusal through `log` (no stack trace, no token, no body), and passes any other error to
- * `next(err)`. Without it, Express's default handler prints an 11-line stack trace for each
- * refused request, and with `NODE_ENV` unset puts the stack in the response body.
+ * `next(err)`. Without it, Express's default handler answers an HTML page (with the error
+ * in it when `NODE_ENV` is unset) and writes every refusal to stderr.
  *
  * @example
  * app.use('/yoti/idv', idvNotifications({ auth, handlers }), notificationErrorHandler());

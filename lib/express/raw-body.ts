@@ -44,7 +44,8 @@ const CONSUMED_HINT =
  * - Over `limit`: 413 `BODY_TOO_LARGE`, decided from `Content-Length` before reading when
  *   present, else by counting; the rest of the body is never buffered.
  * - Wrong `Content-Type`, a non-UTF-8 charset or any `Content-Encoding`: 415 `UNSUPPORTED_MEDIA_TYPE`.
- * - Empty, aborted, of the wrong length, or not UTF-8: 400 `BODY_UNREADABLE`.
+ * - Empty, aborted (or the client gone before it was read), of the wrong length, or not
+ *   UTF-8: 400 `BODY_UNREADABLE`.
  * - A `req.rawBody` Buffer set earlier (e.g. by {@link keepRawBody}) is reused as is.
  * - Stream already consumed by another parser that kept no bytes: 500 `RAW_BODY_UNAVAILABLE`,
  *   whose message says how to fix the setup; never a hang.
@@ -96,6 +97,10 @@ function compileAccepts(patterns: NonNullable<RawBodyOptions['type']>): Accepts 
 
 /** Everything that can be refused before reading a byte. */
 function refuse(req: Request, accepts: Accepts): NotificationError | undefined {
+  // A client that went away while an earlier layer waited: its stream is closed, which is not
+  // another parser's doing.
+  if (req.destroyed)
+    return new BodyUnreadableError('The client went away before the body was read');
   if (isConsumed(req)) return new RawBodyUnavailableError(CONSUMED_HINT);
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {

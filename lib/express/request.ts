@@ -15,8 +15,6 @@ export interface NotificationAuth {
   readonly claims?: JWTPayload;
 }
 
-/** How `verifySignature()` verified the notification, on `req.notificationSignature`. */
-
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
