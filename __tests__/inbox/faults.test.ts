@@ -85,6 +85,7 @@ describe.each(ENGINE_CASES)('inbox faults: $engine', (engineCase) => {
   const { engine } = engineCase;
   let dir: string;
   const children: Child[] = [];
+  let workers = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   const queueName = () => `faults-${process.pid}-${randomUUID()}`;
   const receiver = async (config: Record<string, unknown>, env?: Record<string, string>) => {
@@ -95,17 +96,11 @@ describe.each(ENGINE_CASES)('inbox faults: $engine', (engineCase) => {
   const worker = async (config: Record<string, unknown>, env?: Record<string, string>) => {
     const child = await startChild(
       'worker',
-      { engine, recordFile: path.join(dir, `worker-${children.length}.jsonl`), ...config },
+      { engine, recordFile: path.join(dir, `worker-${++workers}.jsonl`), ...config },
       env,
     );
     children.push(child);
     return child;
-  };
-  /** Removes the queue's data, from this process. */
-  const destroy = async (name: string) => {
-    const inbox = createInbox(engine, name);
-    await destroyQueue(engine, inbox);
-    await closeInbox(engine, inbox);
   };
 
   beforeEach(() => {
@@ -218,10 +213,26 @@ describe.each(ENGINE_CASES)('inbox faults: $engine', (engineCase) => {
   });
 
   engineCase.describeShared('on the shared server', () => {
+    // Each test's queue, removed after it, so that the shared server keeps nothing.
+    const queues: string[] = [];
+    const sharedQueue = () => {
+      const name = queueName();
+      queues.push(name);
+      return name;
+    };
+    afterEach(async () => {
+      await Promise.all(children.splice(0).map(stopChild));
+      for (const name of queues.splice(0)) {
+        const inbox = createInbox(engine, name);
+        await destroyQueue(engine, inbox);
+        await closeInbox(engine, inbox);
+      }
+    });
+
     test.each([4, 5])(
       'Express %i: with a 2 s handler the 200 comes back in < 100 ms at the median, and the handler runs once',
       async (expressMajor) => {
-        const name = queueName();
+        const name = sharedQueue();
         const acks = 9;
         const r = await receiver({ queueName: name, express: expressMajor });
         await worker({ queueName: name, concurrency: acks, handlerMs: 2_000 });
@@ -250,13 +261,12 @@ describe.each(ENGINE_CASES)('inbox faults: $engine', (engineCase) => {
           `inbox ${engine}, Express ${expressMajor}, 2 s handler: ack median ${median.toFixed(1)} ms, ` +
             `max ${ms[ms.length - 1]!.toFixed(1)} ms`,
         );
-        await destroy(name);
       },
       40_000,
     );
 
     test('a worker killed with SIGKILL mid-handler: another worker completes the job', async () => {
-      const name = queueName();
+      const name = sharedQueue();
       const lockMs = 1_000;
       const r = await receiver({ queueName: name });
       const doomed = await worker({ queueName: name, hang: true, announce: true, lockMs });
@@ -281,11 +291,10 @@ describe.each(ENGINE_CASES)('inbox faults: $engine', (engineCase) => {
       console.log(
         `inbox ${engine}: a killed worker's job completed elsewhere after ${Date.now() - started} ms`,
       );
-      await destroy(name);
     }, 40_000);
 
     test('2 receivers × 2 workers × 10,000 notifications, 20% redelivered, 5% failing once: every key completed exactly once, none lost', async () => {
-      const name = queueName();
+      const name = sharedQueue();
       const NOTIFICATIONS = 10_000;
       const FAIL_SHARE = 0.05;
       const receivers = await Promise.all([0, 1].map(() => receiver({ queueName: name })));
@@ -360,7 +369,6 @@ describe.each(ENGINE_CASES)('inbox faults: $engine', (engineCase) => {
           `${JSON.stringify(report.statusCounts)}; handler runs ${runs} (${failed.length} failed ` +
           `first runs, retried), per worker ${JSON.stringify(perWorker)}; each key completed once`,
       );
-      await destroy(name);
     }, 120_000);
   });
 });
