@@ -4,11 +4,12 @@
 // reads. On BullMQ: a 2 s handler does not hold up the 200; the store restarted between the
 // 200 and the worker, or stopped under load, loses nothing that was acknowledged; a worker
 // killed mid-handler is replaced; and 2 receivers × 2 workers × 10,000 notifications with
-// redeliveries and failures complete every key exactly once. pg-boss runs the same cases when
-// DATABASE_URL is set and dist/pg-boss is built (the store restart and outage cases also need
-// a private server, which only the Redis side has yet); otherwise they are skipped.
+// redeliveries and failures complete every key exactly once. pg-boss runs the same cases once
+// dist/pg-boss is built: on DATABASE_URL's server when it is set, and the restart and outage
+// cases on a private Postgres (support/own-postgres.ts) when its binaries are installed;
+// otherwise they are skipped.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +37,7 @@ import type { Engine } from '../support/servers/inbox-engine';
 import { failsOnFirstRun } from '../support/servers/inbox-worker';
 import { describeWithRedis, describeWithRedisServer } from '../dedup/redis-env';
 import { OwnRedis } from '../dedup/own-redis';
+import { OwnPostgres, POSTGRES_SERVER_MISSING } from '../support/own-postgres';
 
 /** A store server of the engine's own that a test may kill, stop and start again. */
 interface PrivateServer {
@@ -74,8 +76,15 @@ const ENGINE_CASES: EngineCase[] = [
   {
     engine: 'pg-boss',
     describeShared: skipWhen(engineUnavailable('pg-boss')),
-    // No private Postgres server yet: skipped until there is one.
-    describePrivate: skipWhen('no private Postgres server for fault tests yet'),
+    describePrivate: skipWhen(
+      existsSync(path.join(__dirname, '..', '..', 'dist', 'pg-boss', 'index.js'))
+        ? POSTGRES_SERVER_MISSING
+        : 'dist/pg-boss is missing',
+    ),
+    privateServer: () => {
+      const postgres = new OwnPostgres();
+      return Object.assign(postgres, { env: () => ({ DATABASE_URL: postgres.url }) });
+    },
   },
 ];
 
