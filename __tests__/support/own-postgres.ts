@@ -5,20 +5,29 @@
 // refuses to run as root; as root, it runs as the `postgres` user (setpriv).
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 /**
  * The directory of initdb, postgres and pg_isready: PG_BIN, else the real directory of the
- * `initdb` on the PATH (often a link into /usr/lib/postgresql/<major>/bin).
+ * `initdb` on the PATH (often a link into /usr/lib/postgresql/<major>/bin), else Debian's
+ * /usr/lib/postgresql/<major>/bin of the highest major (Debian puts none of them on the PATH).
  */
 function binDir(): string | undefined {
   if (process.env.PG_BIN) return process.env.PG_BIN;
   const found = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
-  if (found.status !== 0 || found.stdout.trim() === '') return undefined;
-  return path.dirname(realpathSync(found.stdout.trim()));
+  if (found.status === 0 && found.stdout.trim() !== '') {
+    return path.dirname(realpathSync(found.stdout.trim()));
+  }
+  const debian = '/usr/lib/postgresql';
+  const majors = existsSync(debian)
+    ? readdirSync(debian)
+        .filter((name) => existsSync(path.join(debian, name, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  return majors[0] === undefined ? undefined : path.join(debian, majors[0], 'bin');
 }
 
 /** As root: the uid and gid of `postgres`, to run the server as. */
