@@ -1,9 +1,9 @@
 // The receiving side of the process-level inbox tests, built from dist/, in its own process:
-// POST /idv and POST /age store each verified notification with enqueue(inbox) and answer
-// 200 once the engine confirmed it. Started with child_process.fork; talks over IPC:
+// POST /idv stores each valid IDV notification with enqueue(inbox) and answers 200 once the
+// engine confirmed it. Started with child_process.fork; talks over IPC:
 //   → { type: 'listening', port, pid } once it accepts connections
 // Ends on disconnect. Config (INBOX_CHILD_CONFIG, JSON): { engine, queueName, express: 4 | 5,
-// timeoutMs?, retryAfterSeconds?, publicKey? (PEM, for /age) }.
+// timeoutMs?, retryAfterSeconds? }.
 'use strict';
 const http = require('node:http');
 const path = require('node:path');
@@ -14,13 +14,7 @@ const config = JSON.parse(process.env.INBOX_CHILD_CONFIG || '{}');
 
 function main() {
   const express = require(config.express === 4 ? 'express4' : 'express');
-  const {
-    enqueue,
-    notificationErrorHandler,
-    parseIdvNotification,
-    rawBody,
-    verifySignature,
-  } = require(DIST);
+  const { enqueue, notificationErrorHandler, parseIdvNotification, rawBody } = require(DIST);
   const inbox = createInbox(config.engine, config.queueName);
   const options = {
     ...(config.timeoutMs !== undefined && { timeoutMs: config.timeoutMs }),
@@ -28,14 +22,6 @@ function main() {
   };
   const app = express();
   app.post('/idv', rawBody(), parseIdvNotification(), enqueue(inbox, options));
-  if (config.publicKey !== undefined) {
-    app.post(
-      '/age',
-      rawBody(),
-      verifySignature({ publicKey: config.publicKey }),
-      enqueue(inbox, options),
-    );
-  }
   // Quiet: 503s are expected here.
   app.use(notificationErrorHandler({ log: () => undefined }));
 
