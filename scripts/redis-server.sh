@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Starts or stops the throwaway Redis server that the de-duplication tests and bench use:
-# 127.0.0.1 only, port 6390 (REDIS_PORT overrides), no persistence, pid file and log in a
-# temporary directory. Installs Debian's redis-server first when it is missing.
+# Starts or stops the throwaway Redis server that the de-duplication and inbox tests and the
+# bench use: 127.0.0.1 only, port 6390 (REDIS_PORT overrides), pid file, log and data in a
+# temporary directory, `maxmemory-policy noeviction` (as BullMQ requires). No persistence by
+# default; with REDIS_AOF=1 (or `start --aof`) an append-only file fsynced before every reply
+# (`appendfsync always`), as a Redis that must keep every acknowledged notification is run.
+# Installs Debian's redis-server first when it is missing.
 #
-#   bash scripts/redis-server.sh start   # then: REDIS_URL=redis://127.0.0.1:6390 npm test
-#   bash scripts/redis-server.sh stop
+#   bash scripts/redis-server.sh start [--aof]  # then: REDIS_URL=redis://127.0.0.1:6390 npm test
+#   bash scripts/redis-server.sh restart [--aof] # shutdown, then start again on the same data
+#   bash scripts/redis-server.sh stop            # shutdown, and remove the data
 set -euo pipefail
 
 PORT="${REDIS_PORT:-6390}"
 DIR="${TMPDIR:-/tmp}/express-yoti-notifications-redis-${PORT}"
 PIDFILE="${DIR}/redis.pid"
 LOGFILE="${DIR}/redis.log"
+AOF="${REDIS_AOF:-0}"
 
 install_redis() {
   if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
@@ -34,12 +39,21 @@ start() {
     return
   fi
   mkdir -p "$DIR"
+  local persistence=(--appendonly no)
+  local said='no persistence'
+  # A restart keeps the mode the data was written in.
+  if [ -f "${DIR}/aof-on" ]; then AOF=1; fi
+  if [ "$AOF" = 1 ]; then
+    touch "${DIR}/aof-on"
+    persistence=(--appendonly yes --appendfsync always)
+    said='AOF, appendfsync always'
+  fi
   redis-server --bind 127.0.0.1 --port "$PORT" --daemonize yes \
     --pidfile "$PIDFILE" --logfile "$LOGFILE" --dir "$DIR" \
-    --save '' --appendonly no --protected-mode yes
+    --save '' "${persistence[@]}" --maxmemory-policy noeviction --protected-mode yes
   for _ in $(seq 1 100); do
     if ping; then
-      echo "Redis started on 127.0.0.1:${PORT} (log: ${LOGFILE})"
+      echo "Redis started on 127.0.0.1:${PORT} (${said}; log: ${LOGFILE})"
       return
     fi
     sleep 0.1
@@ -49,13 +63,15 @@ start() {
   exit 1
 }
 
-stop() {
+# Shuts the server down (a plain SHUTDOWN: the append-only file, when on, is flushed first)
+# and waits until it no longer answers. `keep` leaves the data directory in place.
+shutdown() {
   if ping; then
-    redis-cli -h 127.0.0.1 -p "$PORT" shutdown nosave >/dev/null 2>&1 || true
+    redis-cli -h 127.0.0.1 -p "$PORT" shutdown >/dev/null 2>&1 || true
   fi
   for _ in $(seq 1 50); do
     if ! ping; then
-      rm -rf "$DIR"
+      if [ "${1:-}" != keep ]; then rm -rf "$DIR"; fi
       echo "Redis on 127.0.0.1:${PORT} stopped"
       return
     fi
@@ -65,11 +81,17 @@ stop() {
   exit 1
 }
 
-case "${1:-}" in
+command="${1:-}"
+if [ "${2:-}" = --aof ]; then AOF=1; fi
+case "$command" in
   start) start ;;
-  stop) stop ;;
+  restart)
+    shutdown keep
+    start
+    ;;
+  stop) shutdown ;;
   *)
-    echo "usage: bash scripts/redis-server.sh start|stop" >&2
+    echo "usage: bash scripts/redis-server.sh start|restart|stop [--aof]" >&2
     exit 2
     ;;
 esac

@@ -91,6 +91,18 @@ export class OwnRedis {
     clearTimeout(timer);
   }
 
+  /**
+   * Kills it with SIGKILL, so that nothing is flushed on the way out: what it acknowledged
+   * survives only if it was already in the append-only file. Waits for the process to exit.
+   */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
   /** Stops it and removes its data. */
   async dispose(): Promise<void> {
     await this.stop();

@@ -1,0 +1,179 @@
+// A private Postgres server for the inbox fault tests, so that killing it never disturbs the
+// Postgres other tests share: a throwaway cluster (initdb) in a temporary directory, on a free
+// loopback port, with Postgres's durable defaults (fsync on, synchronous_commit on: a
+// committed transaction is in the write-ahead log on disk before the commit returns). Postgres
+// refuses to run as root; as root, it runs as the `postgres` user (setpriv).
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * The directory of initdb, postgres and pg_isready: PG_BIN, else the real directory of the
+ * `initdb` on the PATH (often a link into /usr/lib/postgresql/<major>/bin), else Debian's
+ * /usr/lib/postgresql/<major>/bin of the highest major (Debian puts none of them on the PATH).
+ */
+function binDir(): string | undefined {
+  if (process.env.PG_BIN) return process.env.PG_BIN;
+  const found = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
+  if (found.status === 0 && found.stdout.trim() !== '') {
+    return path.dirname(realpathSync(found.stdout.trim()));
+  }
+  const debian = '/usr/lib/postgresql';
+  const majors = existsSync(debian)
+    ? readdirSync(debian)
+        .filter((name) => existsSync(path.join(debian, name, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  return majors[0] === undefined ? undefined : path.join(debian, majors[0], 'bin');
+}
+
+/** As root: the uid and gid of `postgres`, to run the server as. */
+function postgresUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) =>
+    Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  const uid = id('-u');
+  const gid = id('-g');
+  return Number.isInteger(uid) && uid > 0 ? { uid, gid } : undefined;
+}
+
+/** Why a private Postgres cannot be run here, or `undefined` when it can. */
+export const POSTGRES_SERVER_MISSING = ((): string | undefined => {
+  const bin = binDir();
+  if (bin === undefined) return 'the Postgres server binaries (initdb) are not installed';
+  if (process.getuid?.() === 0 && postgresUser() === undefined) {
+    return 'running as root, and there is no postgres user to run Postgres as';
+  }
+  return undefined;
+})();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A postgres server child process on a free loopback port. */
+export class OwnPostgres {
+  port = 0;
+  readonly #dir = mkdtempSync(path.join(os.tmpdir(), 'inbox-postgres-'));
+  readonly #data = path.join(this.#dir, 'data');
+  readonly #bin = binDir();
+  readonly #user = postgresUser();
+  #initialised = false;
+  #child: ChildProcess | undefined;
+
+  /** A connection string for the `postgres` database, as the `postgres` user (trust auth). */
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  #run(file: string, args: string[]): { command: string; args: string[] } {
+    const command = path.join(this.#bin!, file);
+    if (this.#user === undefined) return { command, args };
+    return {
+      command: 'setpriv',
+      args: [
+        `--reuid=${this.#user.uid}`,
+        `--regid=${this.#user.gid}`,
+        '--clear-groups',
+        command,
+        ...args,
+      ],
+    };
+  }
+
+  /** Starts it (on the same port and data after a kill or a stop) and waits until it answers. */
+  async start(): Promise<void> {
+    if (this.#bin === undefined) throw new Error(POSTGRES_SERVER_MISSING);
+    if (this.port === 0) this.port = await freePort();
+    if (!this.#initialised) {
+      if (this.#user !== undefined) chownSync(this.#dir, this.#user.uid, this.#user.gid);
+      // --no-sync only for the empty cluster's files; the server itself runs with fsync on.
+      const init = this.#run('initdb', [
+        '-D',
+        this.#data,
+        '-U',
+        'postgres',
+        '-A',
+        'trust',
+        '--no-sync',
+      ]);
+      const result = spawnSync(init.command, init.args, { encoding: 'utf8', timeout: 60_000 });
+      if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr}`);
+      this.#initialised = true;
+    }
+    const server = this.#run('postgres', [
+      '-D',
+      this.#data,
+      '-p',
+      String(this.port),
+      '-h',
+      '127.0.0.1',
+      '-k',
+      this.#dir,
+      '-c',
+      'fsync=on',
+      '-c',
+      'synchronous_commit=on',
+    ]);
+    // Its own process group, so that a kill reaches every backend at once.
+    const child = spawn(server.command, server.args, { stdio: 'ignore', detached: true });
+    this.#child = child;
+    const deadline = Date.now() + 30_000;
+    const ready = this.#run('pg_isready', ['-h', '127.0.0.1', '-p', String(this.port)]);
+    while (spawnSync(ready.command, ready.args, { timeout: 5_000 }).status !== 0) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`postgres did not start on port ${this.port}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async #signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.#child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid!, signal);
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    // Backends of a killed server may outlive the postmaster by a moment.
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      try {
+        process.kill(-child.pid!, 0);
+      } catch {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
+   * Kills the server and every backend with SIGKILL: nothing is flushed on the way out, and the
+   * next start recovers from the write-ahead log.
+   */
+  kill(): Promise<void> {
+    return this.#signal('SIGKILL');
+  }
+
+  /** A fast shutdown (SIGINT): clients are disconnected, the server exits cleanly. */
+  stop(): Promise<void> {
+    return this.#signal('SIGINT');
+  }
+
+  /** Stops it and removes its data. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
