@@ -56,6 +56,23 @@ describe('createTokenVerifier', () => {
     expect(result).toEqual({ ok: false, reason: expect.stringMatching(/^ERR_JWT_/) });
   });
 
+  test.each([
+    ['tabs and = appended', '\t\t='],
+    ['a trailing =', '='],
+    ['a space inside', ' '],
+    ['a fourth segment', '.e30'],
+  ])('a genuine token with %s is refused: only the compact form is read', async (_what, tail) => {
+    const token = hs256(`{"exp":${exp()}}`);
+    await expect(verify(token)).resolves.toMatchObject({ ok: true });
+    await expect(verify(token + tail)).resolves.toEqual({ ok: false, reason: 'ERR_JWS_INVALID' });
+    // In the middle of the signature, too.
+    const cut = token.length - 5;
+    await expect(verify(token.slice(0, cut) + tail + token.slice(cut))).resolves.toEqual({
+      ok: false,
+      reason: 'ERR_JWS_INVALID',
+    });
+  });
+
   test('maxTokenAge caps the age from iat, on top of exp', async () => {
     const capped = createTokenVerifier({ secret: SECRET, maxTokenAge: 3600 });
     const now = Math.floor(Date.now() / 1000);

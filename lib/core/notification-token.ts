@@ -163,6 +163,9 @@ export function createTokenVerifier(
     ...timeOptions,
   };
   return async function verifyNotificationToken(token) {
+    // jose's base64url decoding skips characters outside the alphabet, so a genuine token
+    // with tabs or `=` appended would still verify: only the compact form itself is read.
+    if (!COMPACT_JWS.test(token)) return { ok: false, reason: 'ERR_JWS_INVALID' };
     try {
       const { payload, protectedHeader } = await jwtVerify(token, key, verifyOptions);
       // `"exp": 1e400` parses as Infinity, which jose accepts as a number far in the future.
@@ -176,6 +179,9 @@ export function createTokenVerifier(
     }
   };
 }
+
+/** Three base64url segments, unpadded: the one form a signed JWT takes. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
  * Lets jose read `clockTolerance` and `maxTokenAge` once, at setup, on an unsigned token
