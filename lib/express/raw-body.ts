@@ -136,7 +136,7 @@ function refuseType(req: Request, accepts: Accepts): NotificationError | undefin
  * event that already happened: the hang this check exists to prevent.
  */
 function isConsumed(req: IncomingMessage): boolean {
-  return req.readableDidRead || req.readableEnded || (req as { _body?: unknown })._body === true;
+  return req.readableDidRead || req.readableEnded;
 }
 
 /**
