@@ -1,6 +1,6 @@
 // The inbox on BullMQ (Redis). `bullmq` is an optional peer dependency, loaded only by this
 // subpath entry: `express-yoti-notifications/bullmq`.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import type { ConnectionOptions, Job } from 'bullmq';
 import { createInboxDispatch } from '../core/inbox';
@@ -22,6 +22,8 @@ interface JobData {
   readonly key: string | null;
   readonly notification: Notification;
   readonly receivedAt: number;
+  /** This write's own mark, to tell whether the job held under its id is this one. */
+  readonly write?: string;
 }
 
 /** Options of {@link BullMQInbox}. */
@@ -131,15 +133,17 @@ export class BullMQInbox implements Inbox {
   /** {@inheritDoc Inbox.store} */
   async store(entry: InboxEntry): Promise<StoreOutcome> {
     const jobId = entry.key === undefined ? undefined : jobIdOf(entry.key);
-    if (jobId !== undefined && (await this.queue.getJob(jobId)) !== undefined) {
-      return { stored: false, id: jobId };
-    }
+    const write = randomUUID();
     const data: JobData = {
       kind: entry.kind,
       key: entry.key ?? null,
       notification: entry.notification,
       receivedAt: entry.receivedAt,
+      write,
     };
+    // BullMQ adds nothing for an id it already holds, and says so only through the job it
+    // then holds: the one under this id is this write's exactly when it carries its mark,
+    // even when two deliveries of one notification race.
     const job = await this.queue.add(entry.kind, data, {
       ...(jobId !== undefined && { jobId }),
       attempts: this.#attempts,
@@ -147,7 +151,10 @@ export class BullMQInbox implements Inbox {
       removeOnComplete: { age: this.#retentionSeconds },
       removeOnFail: { age: this.#retentionSeconds },
     });
-    return { stored: true, id: String(job.id) };
+    const id = String(job.id);
+    if (jobId === undefined) return { stored: true, id };
+    const held = await this.queue.getJob(jobId);
+    return { stored: held === undefined || held.data.write === write, id };
   }
 
   /** {@inheritDoc Inbox.work} */
