@@ -20,7 +20,7 @@ app.use(
     },
     onUnknown: (req) => console.log('not handled', req.notification.topic),
   }),
-  // Refusals as { code, message } JSON with one log line each, instead of a stack trace.
+  // Refusals as { code, message } JSON, with one log line each.
   notificationErrorHandler(),
 );
 
