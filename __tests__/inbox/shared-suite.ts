@@ -49,6 +49,8 @@ const total = (c: JobCounts) => c.waiting + c.active + c.completed + c.failed;
 
 /** Registers the shared inbox tests for one adapter. */
 export function inboxSuite(adapter: InboxAdapter): void {
+  // Workers poll, retries wait, and a first start installs the engine's schema: seconds each.
+  jest.setTimeout(30_000);
   describe.each(EXPRESS_VERSIONS)('%s', (_name, factory) => {
     let under: InboxUnderTest;
     let inbox: Inbox;
