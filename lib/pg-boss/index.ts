@@ -281,7 +281,16 @@ export class PgBossInbox implements Inbox {
     this.boss.on('error', () => undefined);
   }
 
-  /** Starts pg-boss (when the inbox owns it) and creates the queues; retried after a failure. */
+  /**
+   * Starts pg-boss (when the inbox owns it: the first start installs its schema, seconds on
+   * PGlite) and creates the queues. `store()`, `work()`, `failed()` and `retry()` do it when
+   * needed; await it before listening, so that the first notification does not wait for it.
+   * A failed start is tried again on the next call.
+   */
+  start(): Promise<void> {
+    return this.#start();
+  }
+
   #start(): Promise<void> {
     this.#ready ??= (async () => {
       if (this.#ownsBoss) await this.boss.start();
