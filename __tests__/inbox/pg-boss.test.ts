@@ -1,15 +1,28 @@
 // The pg-boss inbox: the shared inbox suite (shared-suite.ts) on PGlite, always, and on a
 // Postgres server when DATABASE_URL is set; its setup checks and job ids.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PgBossInbox, jobIdOf } from '../../lib/pg-boss';
 import type { PGliteLike, PgBossLike } from '../../lib/pg-boss';
 import { DATABASE_URL, describeWithPostgres } from '../support/postgres-env';
-import { inboxSuite } from './shared-suite';
+import { inboxSuite, until } from './shared-suite';
 import type { InboxAdapter, JobCounts } from './shared-suite';
 
 // PGlite's own declarations need the DOM and Emscripten types; this package types what it uses.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { PGlite } = require('@electric-sql/pglite') as { PGlite: new () => PGliteLike };
+const { PGlite } = require('@electric-sql/pglite') as {
+  PGlite: new (dir?: string) => PGliteLike;
+};
+// pg-boss's declarations name a type they do not export (see lib/pg-boss): typed here too.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { PgBoss, fromPglite } = require('pg-boss') as {
+  PgBoss: new (options: { db: unknown }) => PgBossLike & {
+    getQueue(name: string): Promise<Record<string, unknown> | null>;
+  };
+  fromPglite(pglite: PGliteLike): unknown;
+};
 
 /** An adapter of the shared suite: one inbox per test, each on its own queue. */
 function adapterOn(
@@ -60,6 +73,66 @@ describe('PgBossInbox on PGlite', () => {
 
 describeWithPostgres('PgBossInbox on Postgres', () => {
   inboxSuite(adapterOn(() => ({ connectionString: DATABASE_URL! })));
+});
+
+describe('PgBossInbox engines', () => {
+  jest.setTimeout(60_000);
+  const entry = (id: string) =>
+    ({
+      kind: 'age',
+      key: `av:${id}`,
+      notification: { id, state: 'COMPLETE' } as never,
+      receivedAt: 1,
+    }) as const;
+
+  test('{ pglite: dir }: a stored notification is still there after the inbox closed and reopened', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'inbox-pglite-'));
+    try {
+      const first = new PgBossInbox({ pglite: dir, queueName: 'durable' });
+      expect(await first.store(entry('a'))).toEqual({ stored: true, id: jobIdOf('av:a') });
+      await first.close();
+      const again = new PgBossInbox({ pglite: dir, queueName: 'durable' });
+      try {
+        expect(await again.store(entry('a'))).toEqual({ stored: false, id: jobIdOf('av:a') });
+        const seen: string[] = [];
+        const worker = again.work(
+          { age: { COMPLETE: (n) => void seen.push(n.id) } },
+          { pollingIntervalSeconds: 0.5 },
+        );
+        await until(() => seen.length === 1);
+        await worker.close();
+        expect(seen).toEqual(['a']);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('{ boss } not started: the inbox starts it, applies its options to an existing queue, and leaves it running', async () => {
+    const pglite = new PGlite();
+    const boss = new PgBoss({ db: fromPglite(pglite) });
+    boss.on('error', () => undefined);
+    try {
+      const queueName = 'shared';
+      const once = new PgBossInbox({ boss, queueName, attempts: 5 });
+      await once.start();
+      expect((await boss.getQueue(queueName))?.retryLimit).toBe(4);
+      const twice = new PgBossInbox({ boss, queueName, attempts: 2, backoff: { delayMs: 0 } });
+      await twice.start();
+      expect(await boss.getQueue(queueName)).toMatchObject({
+        retryLimit: 1,
+        retryBackoff: false,
+        deadLetter: 'shared.failed',
+      });
+      await twice.close();
+      expect((await twice.store(entry('b'))).stored).toBe(true); // the boss still runs
+    } finally {
+      await boss.stop({ graceful: false });
+      await pglite.close();
+    }
+  });
 });
 
 describe('PgBossInbox setup', () => {

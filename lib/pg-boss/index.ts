@@ -26,6 +26,7 @@ export interface PgBossLike {
   stop(options?: { graceful?: boolean; timeout?: number; close?: boolean }): Promise<void>;
   on(event: 'error', listener: (error: Error) => void): unknown;
   createQueue(name: string, options?: Record<string, unknown>): Promise<void>;
+  updateQueue(name: string, options?: Record<string, unknown>): Promise<void>;
   send(name: string, data: object, options?: Record<string, unknown>): Promise<string | null>;
   work<T>(
     name: string,
@@ -282,8 +283,8 @@ export class PgBossInbox implements Inbox {
   }
 
   /**
-   * Starts pg-boss (when the inbox owns it: the first start installs its schema, seconds on
-   * PGlite) and creates the queues. `store()`, `work()`, `failed()` and `retry()` do it when
+   * Starts pg-boss (the first start installs its schema: seconds on PGlite) and creates the
+   * queues, or applies the inbox's options to queues that exist. `store()`, `work()`, `failed()` and `retry()` do it when
    * needed; await it before listening, so that the first notification does not wait for it.
    * A failed start is tried again on the next call.
    */
@@ -293,21 +294,28 @@ export class PgBossInbox implements Inbox {
 
   #start(): Promise<void> {
     this.#ready ??= (async () => {
-      if (this.#ownsBoss) await this.boss.start();
-      await this.boss.createQueue(this.failedQueueName, {
+      // pg-boss's start() is a no-op on a started instance: an application's boss may be either.
+      await this.boss.start();
+      const failedQueue = {
         retentionSeconds: this.#retentionSeconds,
         deleteAfterSeconds: this.#retentionSeconds,
-      });
-      await this.boss.createQueue(this.queueName, {
+      };
+      const queue = {
         retryLimit: this.#attempts - 1,
         retryDelay: this.#delaySeconds,
         retryBackoff: this.#delaySeconds > 0,
-        ...(this.#delaySeconds > 0 && { retryDelayMax: this.#maxDelaySeconds }),
+        retryDelayMax: this.#delaySeconds > 0 ? this.#maxDelaySeconds : null,
         expireInSeconds: this.#expireInSeconds,
         retentionSeconds: QUEUED_RETENTION_SECONDS,
         deleteAfterSeconds: this.#retentionSeconds,
         deadLetter: this.failedQueueName,
-      });
+      };
+      // createQueue() leaves an existing queue as it was: updateQueue() applies these options to
+      // the jobs stored from now on.
+      await this.boss.createQueue(this.failedQueueName, failedQueue);
+      await this.boss.updateQueue(this.failedQueueName, failedQueue);
+      await this.boss.createQueue(this.queueName, queue);
+      await this.boss.updateQueue(this.queueName, queue);
     })().catch((error: unknown) => {
       this.#ready = undefined;
       throw error;
