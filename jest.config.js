@@ -10,14 +10,17 @@ module.exports = {
   transform: {
     '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  // jose 6 ships ESM only; Jest requires ESM natively only on Node >= 24.9, so transform it.
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // jose 6, pg-boss 12 and serialize-error and non-error (pg-boss's) ship ESM only; Jest requires ESM natively
+  // only on Node >= 24.9, so transform them. PGlite (CommonJS) loads its WebAssembly with
+  // import(): `npm test` runs Jest with --experimental-vm-modules for it.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|pg-boss|serialize-error|non-error)/)'],
   // Examples import the package by name, as users do.
   moduleNameMapper: {
     '^express-yoti-notifications$': '<rootDir>/lib/index.ts',
     '^express-yoti-notifications/testing$': '<rootDir>/lib/testing/index.ts',
     '^express-yoti-notifications/yoti$': '<rootDir>/lib/yoti/index.ts',
     '^express-yoti-notifications/bullmq$': '<rootDir>/lib/bullmq/index.ts',
+    '^express-yoti-notifications/pg-boss$': '<rootDir>/lib/pg-boss/index.ts',
   },
   collectCoverageFrom: ['lib/**/*.ts'],
   coverageReporters: ['text-summary', 'text'],

@@ -45,3 +45,23 @@ test('the main entry loads none of the optional peers (yoti, bullmq, pg-boss, PG
   expect(result.status).toBe(0);
   expect(JSON.parse(result.stdout)).toEqual([]);
 });
+
+test('the pg-boss entry loads pg-boss, and PGlite only for an inbox on PGlite', () => {
+  const entry = JSON.stringify(join(root, 'dist', 'pg-boss', 'index.js'));
+  const script = (make: string) => `
+    const { PgBossInbox } = require(${entry});
+    ${make}
+    const loaded = (name) => Object.keys(require.cache).some((f) => f.includes(name));
+    process.stdout.write(JSON.stringify([loaded('pg-boss'), loaded('@electric-sql')]));
+    process.exit(0);`;
+  const run = (make: string) => {
+    const result = spawnSync(process.execPath, ['-e', script(make)], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    return JSON.parse(result.stdout) as [boolean, boolean];
+  };
+  expect(run("new PgBossInbox({ connectionString: 'postgres://127.0.0.1:1/x' });")).toEqual([
+    true,
+    false,
+  ]);
+  expect(run("new PgBossInbox({ pglite: ':memory:' });")).toEqual([true, true]);
+});

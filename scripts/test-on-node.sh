@@ -27,5 +27,6 @@ echo "== tests on Node $(node --version)"
 if [ "$#" -eq 0 ]; then
   npm test
 else
-  node node_modules/jest/bin/jest.js "$@"
+  # As npm test runs it: PGlite loads its WebAssembly with import(), which Jest allows with this flag.
+  node --experimental-vm-modules node_modules/jest/bin/jest.js "$@"
 fi

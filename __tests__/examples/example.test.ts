@@ -12,7 +12,14 @@ function runExample(): Promise<{ code: number; stdout: string; stderr: string }>
     execFile(
       process.execPath,
       [join(root, 'examples', 'run.js')],
-      { cwd: root, encoding: 'utf8', timeout: 60_000 },
+      // No REDIS_URL or DATABASE_URL: the inbox part runs on PGlite, with no server, as the
+      // README's first command does on a fresh machine.
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, REDIS_URL: '', DATABASE_URL: '' },
+      },
       (error, stdout, stderr) => {
         resolve({ code: error === null ? 0 : Number(error.code ?? -1), stdout, stderr });
       },
@@ -30,7 +37,7 @@ test('npm run example: both notifications are sent with the CLI and handled', as
   expect(run.stdout).toMatch(
     /^\$ express-yoti-notifications send http:\/\/127\.0\.0\.1:\d+\/yoti\/age --age --state COMPLETE --key examples\/keys\/private\.pem$/m,
   );
-  expect(run.stdout.match(/^< 200 OK$/gm)).toHaveLength(2);
+  expect(run.stdout.match(/^< 200 OK$/gm)).toHaveLength(4);
   expect(run.stdout).toMatch(
     /handler received \(session_completion\): \{\n {2}session_id: '[0-9a-f-]{36}',\n {2}topic: 'session_completion'\n\}/,
   );
@@ -38,5 +45,14 @@ test('npm run example: both notifications are sent with the CLI and handled', as
     /handler received \(age COMPLETE\): \{\n {2}method: 'AGE_ESTIMATION',/,
   );
   expect(run.stdout).toMatch(/ {2}signature: '[A-Za-z0-9+/=]{512}'\n\}/);
+  // The inbox part: both stored (200), then handled by the worker, one after a failed run.
+  const inbox = run.stdout.slice(run.stdout.indexOf('== Acknowledge fast, handle later'));
+  expect(inbox).toMatch(/^== Acknowledge fast, handle later: the inbox on PGlite \(pg-boss\)/);
+  expect(inbox.match(/^< 200 OK$/gm)).toHaveLength(2);
+  expect(inbox).toContain('worker: run 1 failed (the session could not be fetched yet), retried\n');
+  expect(inbox).toMatch(
+    /worker handled \(session_completion, run 2\): \{\n {2}topic: 'session_completion',\n {2}session_id: '[0-9a-f-]{36}'\n\}/,
+  );
+  expect(inbox).toMatch(/worker handled \(age COMPLETE, run 1\): \{\n {2}id: /);
   expect(run.stdout).toMatch(/All notifications delivered\.\n$/);
 }, 60_000);

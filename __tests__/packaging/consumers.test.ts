@@ -38,9 +38,11 @@ beforeAll(async () => {
         'typescript@~6.0.3',
         '@types/express',
         '@types/supertest',
-        // For the README's inbox and session-fetcher snippets.
+        // For the README's inbox, pg-boss transaction and session-fetcher snippets.
         'bullmq',
         'ioredis',
+        'pg',
+        '@types/pg',
         'yoti',
       ],
       { cwd: root, timeoutMs: 150_000 },

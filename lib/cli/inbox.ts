@@ -7,6 +7,7 @@ import type { FailedEntry, Inbox } from '../core/inbox';
 import { INBOX_USAGE } from './usage';
 import type * as IoRedis from 'ioredis';
 import type * as BullMQ from '../bullmq';
+import type * as PgBossAdapter from '../pg-boss';
 
 /** How the command reaches an engine: the one place that picks an adapter from the flags. */
 export type InboxOpener = (flags: {
@@ -21,8 +22,8 @@ export const openInbox: InboxOpener = async ({ redis, postgres, queue }) => {
     throw new CliError('inbox: give exactly one of --redis <url> and --postgres <url>');
   }
   if (redis !== undefined) {
-    // Loaded here, not at the top: bullmq and ioredis are optional peers that `send` and
-    // `keygen` do without.
+    // Loaded here, not at the top: bullmq, ioredis and pg-boss are optional peers that `send`
+    // and `keygen` do without.
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { Redis } = require('ioredis') as typeof IoRedis;
     const { BullMQInbox } = require('../bullmq') as typeof BullMQ;
@@ -37,7 +38,13 @@ export const openInbox: InboxOpener = async ({ redis, postgres, queue }) => {
       },
     };
   }
-  throw new CliError('inbox: --postgres needs the pg-boss adapter, which this build does not have');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PgBossInbox } = require('../pg-boss') as typeof PgBossAdapter;
+  const inbox = new PgBossInbox({
+    connectionString: postgres!,
+    ...(queue !== undefined && { queueName: queue }),
+  });
+  return { inbox, close: () => inbox.close() };
 };
 
 /** `inbox failed|retry`; resolves with the exit code. */

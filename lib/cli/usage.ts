@@ -78,8 +78,8 @@ Options:
 `;
 
 export const INBOX_USAGE = `Usage:
-  ${BIN} inbox failed --redis <url> [--queue <name>] [--limit <n>]
-  ${BIN} inbox retry  --redis <url> [--queue <name>] [--id <job id>]
+  ${BIN} inbox failed --redis <url> | --postgres <url> [--queue <name>] [--limit <n>]
+  ${BIN} inbox retry  --redis <url> | --postgres <url> [--queue <name>] [--id <job id>]
 
 Lists the inbox's failed notifications (one line each: job id, kind, topic or state,
 attempts, when it last failed, the handler's error), or queues them again: the one with
@@ -87,6 +87,7 @@ attempts, when it last failed, the handler's error), or queues them again: the o
 
 Options:
   --redis <url>     the Redis of a BullMQInbox (redis://host:port)
+  --postgres <url>  the Postgres of a PgBossInbox (postgres://user@host:port/db)
   --queue <name>    the queue name (default yoti-notifications)
   --id <job id>     retry: only this job (exit code 1 when it is not a failed job)
   --limit <n>       failed: at most this many (default 100)
