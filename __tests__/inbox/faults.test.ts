@@ -277,7 +277,8 @@ describe.each(ENGINE_CASES)('inbox faults: $engine', (engineCase) => {
     test('a worker killed with SIGKILL mid-handler: another worker completes the job', async () => {
       const name = sharedQueue();
       const lockMs = 1_000;
-      const r = await receiver({ queueName: name });
+      // pg-boss gives a job its expiry when it is stored: receivers and workers alike.
+      const r = await receiver({ queueName: name, lockMs });
       const doomed = await worker({ queueName: name, hang: true, announce: true, lockMs });
       const { key, body } = taskCompletion(randomUUID(), 't-killed');
       expect((await post(r.port, '/idv', body, agent)).status).toBe(200);

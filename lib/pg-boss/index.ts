@@ -34,6 +34,7 @@ export interface PgBossLike {
     handler: (jobs: { id: string; retryCount: number; data: T }[]) => Promise<unknown>,
   ): Promise<string>;
   offWork(name: string, options?: { id?: string; wait?: boolean }): Promise<void>;
+  fail(name: string, id: string, data?: object): Promise<unknown>;
   findJobs<T>(name: string, options?: Record<string, unknown>): Promise<PgBossJob<T>[]>;
   redrive(name: string, options?: Record<string, unknown>): Promise<number>;
 }
@@ -61,7 +62,12 @@ export interface PGliteLike {
 }
 
 interface PgBossModule {
-  PgBoss: new (options: { connectionString: string } | { db: PgBossDb }) => PgBossLike;
+  PgBoss: new (
+    options: ({ connectionString: string } | { db: PgBossDb }) & {
+      superviseIntervalSeconds?: number;
+      monitorIntervalSeconds?: number;
+    },
+  ) => PgBossLike;
   fromPglite(pglite: PGliteLike): PgBossDb;
 }
 
@@ -105,7 +111,10 @@ export type PgBossInboxOptions = PgBossInboxEngine & {
   backoff?: { delayMs?: number; maxDelayMs?: number };
   /**
    * How long a run may take before pg-boss counts it as lost and runs the job again (default
-   * 900 s): this is how a job whose worker died mid-handler is recovered.
+   * 900 s): this is how a job whose worker died mid-handler is recovered. The inbox's own
+   * pg-boss looks for expired runs every `min(expireInSeconds, 60)` seconds (a `boss` you pass
+   * keeps its own `superviseIntervalSeconds` and `monitorIntervalSeconds`). Receivers and workers
+   * must agree on it: a job takes its expiry when it is stored.
    */
   expireInSeconds?: number;
 };
@@ -243,6 +252,10 @@ export class PgBossInbox implements Inbox {
     this.#maxDelaySeconds = Math.max(1, Math.ceil(maxDelayMs / 1000));
     this.#expireInSeconds = expireInSeconds;
 
+    // Expired runs are found by pg-boss's supervisor and queue monitor (every 60 s by default):
+    // as often as a run may last, so that a dead worker's job runs again about when it expires.
+    const every = Math.min(expireInSeconds, 60);
+    const supervision = { superviseIntervalSeconds: every, monitorIntervalSeconds: every };
     if (options.boss !== undefined) {
       if (typeof options.boss?.send !== 'function') {
         throw new TypeError('PgBossInbox: boss must be a PgBoss instance');
@@ -254,7 +267,7 @@ export class PgBossInbox implements Inbox {
       if (typeof options.connectionString !== 'string' || options.connectionString === '') {
         throw new TypeError('PgBossInbox: connectionString must be a non-empty string');
       }
-      this.boss = new PgBoss({ connectionString: options.connectionString });
+      this.boss = new PgBoss({ connectionString: options.connectionString, ...supervision });
       this.#ownsBoss = true;
       this.#ownsPglite = false;
     } else {
@@ -274,7 +287,7 @@ export class PgBossInbox implements Inbox {
       } else {
         throw new TypeError('PgBossInbox: pglite must be a directory, ":memory:" or a PGlite');
       }
-      this.boss = new PgBoss({ db: fromPglite(this.#pglite) });
+      this.boss = new PgBoss({ db: fromPglite(this.#pglite), ...supervision });
       this.#ownsBoss = true;
     }
     // Connection errors surface on the calls that fail (enqueue answers 503); an 'error'
@@ -358,23 +371,36 @@ export class PgBossInbox implements Inbox {
       throw new TypeError('PgBossInbox.work: concurrency must be a positive integer');
     }
     const attempts = this.#attempts;
-    const handler = async (jobs: { id: string; retryCount: number; data: JobData }[]) => {
-      for (const job of jobs) {
-        const attempt = job.retryCount + 1;
-        try {
-          await dispatch(job.data.notification, {
-            id: job.id,
-            key: job.data.key ?? undefined,
-            attempt,
-            receivedAt: new Date(job.data.receivedAt),
-            kind: job.data.kind,
-          });
-        } catch (error) {
-          options.onFailed?.({ id: job.id, attempt, willRetry: attempt < attempts, error });
-          throw error;
-        }
-        options.onCompleted?.({ id: job.id, attempt });
+    const run = async (job: { id: string; retryCount: number; data: JobData }) => {
+      const attempt = job.retryCount + 1;
+      try {
+        await dispatch(job.data.notification, {
+          id: job.id,
+          key: job.data.key ?? undefined,
+          attempt,
+          receivedAt: new Date(job.data.receivedAt),
+          kind: job.data.kind,
+        });
+      } catch (error) {
+        options.onFailed?.({ id: job.id, attempt, willRetry: attempt < attempts, error });
+        // Failed on its own (retried by the queue's policy); the batch's others complete.
+        const message = error instanceof Error ? error.message : String(error);
+        await this.boss.fail(this.queueName, job.id, { message });
+        return;
       }
+      options.onCompleted?.({ id: job.id, attempt });
+    };
+    // pg-boss waits its polling interval after every fetch unless the fetch filled its batch:
+    // a worker fetches batches (of at least 2, so that a full one is fetched again at once)
+    // and runs `concurrency` of their jobs at a time; the jobs that did not fail complete
+    // together when the batch is done.
+    const batchSize = Math.max(2, concurrency);
+    const handler = async (jobs: { id: string; retryCount: number; data: JobData }[]) => {
+      const queue = [...jobs];
+      const lane = async (): Promise<void> => {
+        for (let job = queue.shift(); job !== undefined; job = queue.shift()) await run(job);
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
     };
     let closed = false;
     let retryTimer: NodeJS.Timeout | undefined;
@@ -387,8 +413,8 @@ export class PgBossInbox implements Inbox {
           return await this.boss.work<JobData>(
             this.queueName,
             {
-              localConcurrency: concurrency,
-              batchSize: 1,
+              batchSize,
+              burstWhenBatchFull: true,
               ...(options.pollingIntervalSeconds !== undefined && {
                 pollingIntervalSeconds: options.pollingIntervalSeconds,
               }),

@@ -2,7 +2,7 @@
 // child processes build an inbox, so that the same tests run on every engine. Loads the built
 // package (dist/), as an application would.
 //   createInbox(engine, queueName, options?) → an Inbox (engine-neutral options: attempts,
-//     backoff: { delayMs, maxDelayMs })
+//     backoff: { delayMs, maxDelayMs }, lockMs for pg-boss, whose job expiry is the inbox's)
 //   workOptions(engine, { concurrency, lockMs }) → options of inbox.work(): lockMs is how long
 //     a job of a dead worker stays locked before another worker may take it
 //   pendingJobs(engine, inbox) → jobs not yet finished (waiting, delayed, running), or
@@ -32,7 +32,7 @@ function engineUnavailable(engine) {
   return `unknown engine ${engine}`;
 }
 
-function createInbox(engine, queueName, options = {}) {
+function createInbox(engine, queueName, { lockMs, ...options } = {}) {
   if (engine === 'bullmq') {
     const { Redis } = require('ioredis');
     const { BullMQInbox } = require(path.join(DIST, 'bullmq'));
@@ -44,7 +44,13 @@ function createInbox(engine, queueName, options = {}) {
   }
   if (engine === 'pg-boss') {
     const { PgBossInbox } = require(path.join(DIST, 'pg-boss'));
-    return new PgBossInbox({ connectionString: process.env.DATABASE_URL, queueName, ...options });
+    return new PgBossInbox({
+      connectionString: process.env.DATABASE_URL,
+      queueName,
+      ...options,
+      // pg-boss: a job still active after its expiry is failed and retried by the queue's policy.
+      ...(lockMs !== undefined && { expireInSeconds: Math.max(1, Math.ceil(lockMs / 1000)) }),
+    });
   }
   throw new TypeError(`unknown engine ${engine}`);
 }
@@ -55,8 +61,8 @@ function workOptions(engine, { concurrency = 1, lockMs } = {}) {
     // The lock expires lockMs after its last renewal; stalled jobs are looked for twice as often.
     return { concurrency, lockDurationMs: lockMs, stalledIntervalMs: Math.ceil(lockMs / 2) };
   }
-  // pg-boss: a job still active after its expiry is failed and retried by the queue's policy.
-  return { concurrency, expireInSeconds: Math.max(1, Math.ceil(lockMs / 1000)) };
+  // pg-boss: the lock is the inbox's expireInSeconds (createInbox); look for jobs often.
+  return { concurrency, pollingIntervalSeconds: 0.5 };
 }
 
 async function pendingJobs(engine, inbox) {

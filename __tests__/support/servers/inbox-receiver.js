@@ -15,7 +15,9 @@ const config = JSON.parse(process.env.INBOX_CHILD_CONFIG || '{}');
 function main() {
   const express = require(config.express === 4 ? 'express4' : 'express');
   const { enqueue, notificationErrorHandler, parseIdvNotification, rawBody } = require(DIST);
-  const inbox = createInbox(config.engine, config.queueName);
+  const inbox = createInbox(config.engine, config.queueName, {
+    ...(config.lockMs !== undefined && { lockMs: config.lockMs }),
+  });
   const options = {
     ...(config.timeoutMs !== undefined && { timeoutMs: config.timeoutMs }),
     ...(config.retryAfterSeconds !== undefined && { retryAfterSeconds: config.retryAfterSeconds }),

@@ -47,6 +47,7 @@ function main() {
   const inbox = createInbox(config.engine, config.queueName, {
     ...(config.attempts !== undefined && { attempts: config.attempts }),
     ...(config.backoff !== undefined && { backoff: config.backoff }),
+    ...(config.lockMs !== undefined && { lockMs: config.lockMs }),
   });
   const worker = inbox.work(
     {
