@@ -1,4 +1,4 @@
-// The README's transaction snippet (examples/snippets/pg-boss-transaction.ts) on a real
+// docs/inbox.md's transaction snippet (examples/snippets/pg-boss-transaction.ts) on a real
 // Postgres, with a plain `pg` client: a rolled-back transaction stores no job, a committed one
 // stores it and a worker handles it.
 import { readFileSync } from 'node:fs';
@@ -8,15 +8,15 @@ import { jobIdOf } from '../../lib/pg-boss';
 import { describeWithPostgres } from '../support/postgres-env';
 import { until } from './shared-suite';
 
-test('the README shows the transaction snippet verbatim', () => {
+test('docs/inbox.md shows the transaction snippet verbatim', () => {
   const root = path.join(__dirname, '..', '..');
   const code = readFileSync(path.join(root, 'examples/snippets/pg-boss-transaction.ts'), 'utf8');
-  expect(readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(
+  expect(readFileSync(path.join(root, 'docs', 'inbox.md'), 'utf8')).toContain(
     '```ts\n' + code.trimEnd() + '\n```',
   );
 });
 
-describeWithPostgres("the README's pg-boss transaction snippet", () => {
+describeWithPostgres("docs/inbox.md's pg-boss transaction snippet", () => {
   let snippet: typeof Snippet;
   const session = `s-tx-${process.pid}-${Date.now()}`;
   beforeAll(async () => {
