@@ -233,6 +233,48 @@ async function alternate(ctx, label, a, b, settings) {
   return rounds;
 }
 
+/**
+ * The pg-boss inbox beside BullMQ's, for information (no bar), on the Postgres server of
+ * DATABASE_URL: its acknowledgement p99 against the chain answering at once, and its receiver
+ * throughput against enqueue(BullMQInbox). Skipped, with a line, without DATABASE_URL.
+ */
+async function pgBossFigures(ctx, config, launch, inline, bullmq, figure) {
+  if (!process.env.DATABASE_URL) {
+    ctx.log(
+      '  pg-boss figures skipped: DATABASE_URL is not set (bash scripts/postgres-server.sh start)',
+    );
+    return [];
+  }
+  const pgConfig = { ...config, databaseUrl: process.env.DATABASE_URL };
+  await launch('pgboss-worker', pgConfig);
+  const pgboss = await launch('pgboss-inbox', pgConfig);
+  ctx.log(`  pg-boss: acknowledgement latency at ${RATE} req/s each, and throughput vs BullMQ`);
+  const latency = await alternate(ctx, 'pg-boss latency', pgboss, inline, {
+    load: paced,
+    seconds: ctx.seconds,
+    connections: ctx.connections,
+    rate: RATE,
+  });
+  const throughput = await alternate(ctx, 'pg-boss throughput', pgboss, bullmq, {
+    load,
+    seconds: ctx.seconds,
+    connections: ctx.connections,
+  });
+  await pgboss.stop();
+  return [
+    figure(
+      `enqueue(PgBossInbox) ack p99 (${HANDLER_MS / 1000} s handler) vs answering at once, ${RATE} req/s`,
+      latency.map((r) => r.a.p99 / Math.max(r.b.p99, 0.001)),
+      { direction: 'max', informational: true },
+    ),
+    figure(
+      'enqueue(PgBossInbox) vs enqueue(BullMQInbox), throughput',
+      throughput.map((r) => r.a.rps / r.b.rps),
+      { direction: 'min', informational: true },
+    ),
+  ];
+}
+
 async function run(ctx) {
   const redisUrl = process.env.REDIS_URL;
   if (!redisUrl) {
@@ -257,8 +299,8 @@ async function run(ctx) {
     concurrency: 64,
   };
   const started = [];
-  const launch = async (kind) => {
-    const server = await start(kind, config);
+  const launch = async (kind, serverConfig = config) => {
+    const server = await start(kind, serverConfig);
     started.push(server);
     return server;
   };
@@ -270,13 +312,19 @@ async function run(ctx) {
       `  acknowledgement latency at ${RATE} req/s each: enqueue(BullMQInbox) with a ${HANDLER_MS} ms ` +
         'handler in a worker process vs the same chain answering at once',
     );
+    const figure = (name, values, extra) => ({
+      name,
+      ratio: ctx.median(values),
+      median: ctx.median(values),
+      spread: ctx.spread(values),
+      ...extra,
+    });
     const latency = await alternate(ctx, 'latency', inbox, inline, {
       load: paced,
       seconds: ctx.seconds,
       connections: ctx.connections,
       rate: RATE,
     });
-    await inline.stop();
     const dedup = await launch('dedup');
     ctx.log(
       `  receiver throughput at ${ctx.connections} connections each: enqueue(BullMQInbox) vs deduplicate(RedisStore)`,
@@ -286,13 +334,8 @@ async function run(ctx) {
       seconds: ctx.seconds,
       connections: ctx.connections,
     });
-    const figure = (name, values, extra) => ({
-      name,
-      ratio: ctx.median(values),
-      median: ctx.median(values),
-      spread: ctx.spread(values),
-      ...extra,
-    });
+    const pgBoss = await pgBossFigures(ctx, config, launch, inline, inbox, figure);
+    await inline.stop();
     return [
       figure(
         `inbox ack p99 (${HANDLER_MS / 1000} s handler) vs answering at once, ${RATE} req/s`,
@@ -309,6 +352,7 @@ async function run(ctx) {
         throughput.map((r) => r.a.rps / r.b.rps),
         { bar: 0.8, direction: 'min', redis: persistence, rounds: throughput },
       ),
+      ...pgBoss,
     ];
   } finally {
     await Promise.all(started.map((server) => server.stop()));

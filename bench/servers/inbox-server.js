@@ -6,6 +6,7 @@
 //   dedup:  deduplicate(RedisStore) + the same topicRouter() (records expire after a minute)
 //   worker: no HTTP; inbox.work() on the same queue with a handler that takes
 //           config.handlerMs (2 s), `concurrency` at once
+//   pgboss-inbox, pgboss-worker: the same as inbox and worker, on PgBossInbox (config.databaseUrl)
 // Sends { type: 'listening', port, pid } (or { type: 'ready', pid }) over IPC when ready;
 // ends on disconnect. Config (INBOX_BENCH_CONFIG, JSON): { redisUrl, queueName, prefix,
 // basicToken, handlerMs, concurrency }.
@@ -43,8 +44,20 @@ async function main() {
     return inbox;
   };
 
-  if (kind === 'worker') {
-    const inbox = bullmqInbox();
+  const pgBossInbox = async () => {
+    const { PgBossInbox } = require(path.join(PACKAGE, 'dist', 'pg-boss'));
+    const inbox = new PgBossInbox({
+      connectionString: config.databaseUrl,
+      queueName: config.queueName,
+    });
+    // pg-boss installs its schema on the first start: before listening, as the docs say.
+    await inbox.start();
+    closers.push(() => inbox.close());
+    return inbox;
+  };
+
+  if (kind === 'worker' || kind === 'pgboss-worker') {
+    const inbox = kind === 'worker' ? bullmqInbox() : await pgBossInbox();
     const handler = () => new Promise((resolve) => setTimeout(resolve, config.handlerMs));
     const worker = inbox.work(
       { idv: { task_completion: handler } },
@@ -64,6 +77,8 @@ async function main() {
       app.post('/hook', ...chain, answerAtOnce);
     } else if (kind === 'inbox') {
       app.post('/hook', ...chain, enqueue(bullmqInbox()));
+    } else if (kind === 'pgboss-inbox') {
+      app.post('/hook', ...chain, enqueue(await pgBossInbox()));
     } else if (kind === 'dedup') {
       const { createClient } = require('redis');
       const client = createClient({ url: config.redisUrl, disableOfflineQueue: true });
