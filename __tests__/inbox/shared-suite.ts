@@ -173,6 +173,47 @@ export function inboxSuite(adapter: InboxAdapter): void {
       expect(await inbox.retry()).toBe(0);
     });
 
+    test('worker.close() waits for the running handler, which completes; a handler that never ends does not hold it past timeoutMs', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let entered = false;
+      let finished = false;
+      const worker = under.work({
+        idv: {
+          session_completion: async () => {
+            entered = true;
+            await gate;
+            finished = true;
+          },
+        },
+      });
+      await request(app(inbox)).post('/idv').type('json').send(idv('s-close')).expect(200);
+      await until(() => entered);
+      let closed = false;
+      const closing = worker.close({ timeoutMs: 20_000 }).then(() => (closed = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(closed).toBe(false);
+      release();
+      await closing;
+      expect(finished).toBe(true);
+      await until(async () => (await under.counts()).completed === 1);
+
+      let stuckEntered = false;
+      const stuck = under.work({
+        idv: {
+          session_completion: () => {
+            stuckEntered = true;
+            return new Promise(() => undefined);
+          },
+        },
+      });
+      await request(app(inbox)).post('/idv').type('json').send(idv('s-stuck')).expect(200);
+      await until(() => stuckEntered);
+      const started = Date.now();
+      await stuck.close({ timeoutMs: 300 });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
     test('an engine slower than the timeout: 503 STORE_UNAVAILABLE; the late write is not stored twice', async () => {
       const slow: Inbox = {
         store: async (entry) => {

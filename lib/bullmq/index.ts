@@ -211,11 +211,13 @@ export class BullMQInbox implements Inbox {
     return {
       close: async ({ timeoutMs = 30_000 } = {}) => {
         this.#workers.delete(worker);
+        // BullMQ answers a second close() (forced or not) with the first one's promise, so the
+        // bound is a plain timer: a handler still running then is left to the lock's expiry.
         let timer: NodeJS.Timeout | undefined;
-        const forced = new Promise<void>((resolve) => {
-          timer = setTimeout(() => resolve(worker.close(true)), timeoutMs);
+        const bound = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
         });
-        await Promise.race([worker.close(), forced]);
+        await Promise.race([worker.close(), bound]);
         clearTimeout(timer);
       },
     };
