@@ -10,18 +10,13 @@ import type {
   InboxEntry,
   InboxHandlers,
   InboxWorker,
-  NotificationKind,
+  StoredEntry,
   StoreOutcome,
   WorkOptions,
 } from '../core/inbox';
-import type { Notification } from '../core/notification';
 
-/** What a job holds: the inbox entry, as JSON. */
-interface JobData {
-  readonly kind: NotificationKind;
-  readonly key: string | null;
-  readonly notification: Notification;
-  readonly receivedAt: number;
+/** What a job holds: the inbox entry, as JSON, with the mark of the write that stored it. */
+interface JobData extends StoredEntry {
   /** This write's own mark, to tell whether the job held under its id is this one. */
   readonly write?: string;
 }

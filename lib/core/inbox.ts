@@ -39,6 +39,17 @@ export interface InboxEntry {
   readonly receivedAt: number;
 }
 
+/**
+ * An entry as an adapter keeps it in its engine: plain JSON, `key` `null` when there is none.
+ * Not exported from the package; for adapters.
+ */
+export interface StoredEntry {
+  readonly kind: NotificationKind;
+  readonly key: string | null;
+  readonly notification: Notification;
+  readonly receivedAt: number;
+}
+
 /** What {@link Inbox.store} confirms. */
 export interface StoreOutcome {
   /** `false` when an entry with the same key was already held (waiting, running, done or failed). */

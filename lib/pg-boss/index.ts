@@ -10,11 +10,10 @@ import type {
   InboxEntry,
   InboxHandlers,
   InboxWorker,
-  NotificationKind,
+  StoredEntry,
   StoreOutcome,
   WorkOptions,
 } from '../core/inbox';
-import type { Notification } from '../core/notification';
 
 /**
  * The part of pg-boss's API this adapter uses, typed here: pg-boss 12's own declarations
@@ -77,12 +76,7 @@ interface PgBossModule {
 const { PgBoss, fromPglite } = require('pg-boss') as PgBossModule;
 
 /** What a job holds: the inbox entry, as JSON. */
-interface JobData {
-  readonly kind: NotificationKind;
-  readonly key: string | null;
-  readonly notification: Notification;
-  readonly receivedAt: number;
-}
+type JobData = StoredEntry;
 
 /**
  * Where the inbox keeps its jobs: a pg-boss instance of the application's (started or not;
