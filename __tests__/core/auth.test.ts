@@ -2,6 +2,7 @@ import {
   assertStaticToken,
   assertTokenString,
   authChallenge,
+  CREDENTIAL_COMPARE_WIDTH,
   credentialSet,
   findCredential,
   readCredentials,
@@ -113,6 +114,19 @@ describe('findCredential', () => {
     expect(findCredential(Buffer.from(long), set)).toBe(1);
     expect(findCredential(Buffer.from(long + 'x'), set)).toBe(-1);
     expect(findCredential(Buffer.from('a:1'), set)).toBe(0);
+  });
+
+  test('tokens are padded to a multiple of CREDENTIAL_COMPARE_WIDTH; a longer credential matches nothing', () => {
+    expect(credentialSet(['a:1']).width).toBe(CREDENTIAL_COMPARE_WIDTH);
+    expect(credentialSet(['a:' + 'x'.repeat(CREDENTIAL_COMPARE_WIDTH)]).width).toBe(
+      2 * CREDENTIAL_COMPARE_WIDTH,
+    );
+    const set = credentialSet(['a:1']);
+    const longer = Buffer.concat([Buffer.from('a:1'), Buffer.alloc(CREDENTIAL_COMPARE_WIDTH)]);
+    expect(findCredential(longer, set)).toBe(-1);
+    // The scratch copy of a longer credential left nothing behind for the next comparison.
+    expect(findCredential(Buffer.from('a:1'), set)).toBe(0);
+    expect(findCredential(Buffer.from('a:'), set)).toBe(-1);
   });
 });
 

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { AuthInvalidError, AuthMissingError } from './errors';
 
 /** The `auth_type` of an IDV session's notifications, lower-cased. */
@@ -8,23 +8,27 @@ export type AuthScheme = 'basic' | 'bearer';
 export const MAX_AUTHORIZATION_LENGTH = 8192;
 
 /**
- * Tokens ready for comparison: the SHA-256 digest of each token's bytes, or `undefined` for
- * an unusable token (it keeps its index and matches nothing).
+ * Narrowest width, in bytes, over which credentials are compared. Tokens up to this long
+ * (any token Yoti is likely to be given) are all compared over exactly this width.
+ */
+export const CREDENTIAL_COMPARE_WIDTH = 256;
+
+/**
+ * Tokens ready for comparison: each zero-padded to one common width, with its true length,
+ * or a length of -1 for an unusable token (it keeps its index and matches nothing).
  *
- * Credentials are compared as digests, one way for every token and every request: two
- * 32-byte digests compare in the same time whatever the tokens hold and however long they
- * are, with no width to choose and nothing to pad, and a digest match is a byte-for-byte
- * match (SHA-256 has no known collisions). Hashing the presented credential takes time in
- * its own length only, which the sender already knows.
+ * A presented credential is copied into a buffer of the same width and compared with every
+ * padded token by `timingSafeEqual`: the comparison takes the same time whatever the tokens
+ * hold and however long they are (up to the width, a multiple of
+ * {@link CREDENTIAL_COMPARE_WIDTH}), and allocates nothing per request.
  */
 export interface CredentialSet {
-  readonly digests: readonly (Buffer | undefined)[];
+  readonly width: number;
+  readonly padded: readonly Buffer[];
+  readonly lengths: readonly number[];
+  /** Where a presented credential is copied for comparison; used synchronously only. */
+  readonly scratch: Buffer;
 }
-
-const digest = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
-
-// What an unusable entry is compared with, so that it takes the time of any other.
-const NO_TOKEN = Buffer.alloc(32);
 
 /**
  * Prepares tokens for {@link findCredential}: strings as their UTF-8 bytes, or bytes. An
@@ -32,26 +36,38 @@ const NO_TOKEN = Buffer.alloc(32);
  * nothing.
  */
 export function credentialSet(tokens: readonly (string | Uint8Array | undefined)[]): CredentialSet {
-  return {
-    digests: tokens.map((token) =>
-      token === undefined
-        ? undefined
-        : digest(typeof token === 'string' ? Buffer.from(token, 'utf8') : token),
-    ),
-  };
+  const bytes = tokens.map((token) =>
+    typeof token === 'string' ? Buffer.from(token, 'utf8') : token,
+  );
+  const longest = bytes.reduce((max, token) => Math.max(max, token?.length ?? 0), 0);
+  const width =
+    Math.ceil(Math.max(longest, 1) / CREDENTIAL_COMPARE_WIDTH) * CREDENTIAL_COMPARE_WIDTH;
+  const padded = bytes.map((token) => {
+    const buffer = Buffer.alloc(width);
+    if (token !== undefined) buffer.set(token);
+    return buffer;
+  });
+  // No presented credential has length -1, so an unusable token never matches.
+  const lengths = bytes.map((token) => token?.length ?? -1);
+  return { width, padded, lengths, scratch: Buffer.alloc(width) };
 }
 
 /**
  * Index of the first token equal to `presented`, or -1. Every token is compared in
- * constant time, whatever matched before it, and the results are combined without
- * branching on them: the timing shows neither which token matched nor whether one did.
+ * constant time over the set's whole width, whatever matched before it, and the results
+ * are combined without branching on them: the timing shows neither which token matched nor
+ * whether one did. A credential longer than the width cannot match and is refused without
+ * comparing (its sender knows its length; the width says only which multiple of
+ * {@link CREDENTIAL_COMPARE_WIDTH} the longest token fits in).
  */
 export function findCredential(presented: Uint8Array, set: CredentialSet): number {
-  const given = digest(presented);
+  const { width, padded, lengths, scratch } = set;
+  if (presented.length > width) return -1;
+  scratch.fill(0);
+  scratch.set(presented);
   let index = -1;
-  for (let i = 0; i < set.digests.length; i++) {
-    const expected = set.digests[i];
-    const equal = timingSafeEqual(given, expected ?? NO_TOKEN) && expected !== undefined;
+  for (let i = 0; i < padded.length; i++) {
+    const equal = timingSafeEqual(scratch, padded[i]!) && lengths[i] === presented.length;
     index = equal && index < 0 ? i : index;
   }
   return index;

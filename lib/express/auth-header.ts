@@ -55,8 +55,9 @@ const DEFAULT_REALM = 'yoti-notifications';
  *
  * Tokens are compared as bytes, the header's bytes against each token's UTF-8, so a token
  * of any content matches however the header spells the scheme (`Bearer`, `bearer`) and
- * however many spaces follow it. The comparison is constant-time over SHA-256 digests,
- * every candidate every time, so the timing shows neither a match nor a token's length. On
+ * however many spaces follow it. The comparison is constant-time, every candidate every
+ * time, over a common zero-padded width, so the timing shows neither a match nor a token's
+ * length. On
  * success `req.notificationAuth` tells the scheme and which candidate matched (its index,
  * never the secret).
  *
@@ -114,38 +115,44 @@ export function authHeader(options: AuthHeaderOptions): RequestHandler {
     };
   }
 
-  const staticSet =
-    typeof token === 'function' ? undefined : credentialSet(staticList(token!, scheme, where));
-  const resolve = typeof token === 'function' ? token : undefined;
+  if (typeof token !== 'function') {
+    const tokens = staticList(token!, scheme, where);
+    const set = credentialSet(tokens);
+    // What a match proves is the same object for every request that matches a given token.
+    const results = tokens.map((_, tokenIndex) => Object.freeze({ scheme, tokenIndex }));
+    return function authHeaderMiddleware(req: Request, res: Response, next: NextFunction): void {
+      let tokenIndex: number;
+      try {
+        tokenIndex = findCredential(readCredentials(req.headers.authorization, scheme, realm), set);
+      } catch (error) {
+        return next(error);
+      }
+      if (tokenIndex < 0) return next(invalid());
+      req.notificationAuth = results[tokenIndex];
+      next();
+    };
+  }
 
+  const resolve = token;
   return function authHeaderMiddleware(req: Request, res: Response, next: NextFunction): void {
     let presented: Buffer;
+    let resolved: ResolvedTokens | Promise<ResolvedTokens>;
     try {
       presented = readCredentials(req.headers.authorization, scheme, realm);
+      // Only IDV notifications carry an auth header, so a parsed one here is an IDV one.
+      resolved = resolve(req as TokenRequest);
     } catch (error) {
       return next(error);
     }
-    const accept = (candidates: CredentialSet, why?: string): void => {
-      const tokenIndex = findCredential(presented, candidates);
+    const accept = (tokens: ResolvedTokens): void => {
+      const { set, why } = resolvedCredentials(tokens);
+      const tokenIndex = findCredential(presented, set);
       if (tokenIndex < 0) return next(invalid(why));
       req.notificationAuth = Object.freeze({ scheme, tokenIndex });
       next();
     };
-    if (staticSet) return accept(staticSet);
-
-    let resolved: ResolvedTokens | Promise<ResolvedTokens>;
-    try {
-      // Only IDV notifications carry an auth header, so a parsed one here is an IDV one.
-      resolved = resolve!(req as TokenRequest);
-    } catch (error) {
-      return next(error);
-    }
-    const acceptResolved = (tokens: ResolvedTokens) => {
-      const { set, why } = resolvedCredentials(tokens);
-      accept(set, why);
-    };
-    if (isPromise(resolved)) resolved.then(acceptResolved, next);
-    else acceptResolved(resolved);
+    if (isPromise(resolved)) resolved.then(accept, next);
+    else accept(resolved);
   };
 }
 
