@@ -33,7 +33,7 @@ describe('nesting bound', () => {
     expect(codeOf(() => parseJson(Buffer.from(nestedArrays(MAX_JSON_DEPTH + 1))))).toBe(
       'PAYLOAD_INVALID',
     );
-    // Brackets inside strings are text, not nesting.
+    // Brackets inside strings are text, not nesting: the bound applies to the parsed value.
     expect(parseJson(Buffer.from(JSON.stringify({ a: '['.repeat(500) })))).toEqual({
       a: '['.repeat(500),
     });

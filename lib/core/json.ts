@@ -29,7 +29,7 @@ export function parseJson(bytes: Uint8Array): unknown {
     // The parser's own message can quote the body; keep it out of the response.
     throw new PayloadMalformedError('Notification body is not valid JSON', { cause });
   }
-  if (value !== null && typeof value === 'object' && nestingDepth(text) > MAX_JSON_DEPTH) {
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) {
     throw new PayloadInvalidError(
       '',
       `Notification payload is nested over ${MAX_JSON_DEPTH} levels`,
@@ -39,26 +39,14 @@ export function parseJson(bytes: Uint8Array): unknown {
 }
 
 /**
- * Deepest bracket nesting of a text already known to be JSON, so that brackets are either
- * structure or inside strings. A loop over the text, not a recursion over the value.
+ * Whether arrays and objects in a parsed value nest more than `levels` deep. The recursion
+ * stops one level past the bound, so it cannot overflow the stack whatever the input.
  */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22 /* " */) {
-      // Skip the string: to the next quote not escaped by a backslash.
-      for (i++; i < text.length; i++) {
-        const s = text.charCodeAt(i);
-        if (s === 0x5c /* \ */) i++;
-        else if (s === 0x22) break;
-      }
-    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-      if (++depth > deepest) deepest = depth;
-    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
-      depth--;
-    }
+function nestedDeeperThan(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (levels === 0) return true;
+  for (const member of Object.values(value)) {
+    if (nestedDeeperThan(member, levels - 1)) return true;
   }
-  return deepest;
+  return false;
 }

@@ -28,7 +28,6 @@ export function parseIdvNotification(): RequestHandler {
       );
     }
     try {
-      // The nesting is bounded while the value is frozen, in the same walk.
       req.notification = toIdvNotification(parseJson(req.rawBody));
     } catch (error) {
       return next(error);
