@@ -60,7 +60,7 @@ describe.each(EXPRESS_VERSIONS)('%s', (_name, express) => {
       });
     while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
     expect(answered).toBe(false);
-    pending[0]!.resolve({ stored: true, id: 'j1' });
+    pending[0]!.resolve({ id: 'j1' });
     expect((await response).status).toBe(200);
     expect(entries).toEqual([
       {
@@ -72,12 +72,12 @@ describe.each(EXPRESS_VERSIONS)('%s', (_name, express) => {
     ]);
   });
 
-  test('a redelivery the inbox already holds (stored: false) is answered 200 too', async () => {
+  test('a redelivery the inbox already holds (resolving with the held id) is answered 200 too', async () => {
     const { inbox, pending } = handInbox();
     const response = request(appWith(inbox)).post('/idv').type('json').send(IDV);
     const done = response.then((res) => res.status);
     while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
-    pending[0]!.resolve({ stored: false, id: 'j1' });
+    pending[0]!.resolve({ id: 'j1' });
     expect(await done).toBe(200);
   });
 
@@ -129,7 +129,7 @@ describe.each(EXPRESS_VERSIONS)('%s', (_name, express) => {
       .send(JSON.stringify(payload))
       .then((r) => r.status);
     while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
-    pending[0]!.resolve({ stored: true, id: 'j' });
+    pending[0]!.resolve({ id: 'j' });
     expect(await done).toBe(200);
     expect(entries[0]).toMatchObject({ kind: 'age', key: `av:${payload.id}` });
   });
@@ -160,7 +160,7 @@ describe('the presets with an inbox', () => {
       .send(IDV)
       .then((res) => res.status);
     while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
-    pending[0]!.resolve({ stored: true, id: 'j' });
+    pending[0]!.resolve({ id: 'j' });
     expect(await done).toBe(200);
     expect(entries[0]).toMatchObject({ kind: 'idv', key: 'idv:s1:check_completion:c1' });
   });
@@ -177,7 +177,7 @@ describe('the presets with an inbox', () => {
       .send(JSON.stringify(payload))
       .then((res) => res.status);
     while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
-    pending[0]!.resolve({ stored: true, id: 'j' });
+    pending[0]!.resolve({ id: 'j' });
     expect(await done).toBe(200);
     expect(entries[0]).toMatchObject({ kind: 'age', notification: { state: 'FAIL' } });
   });

@@ -1,6 +1,6 @@
 // The inbox on BullMQ (Redis). `bullmq` is an optional peer dependency, loaded only by this
 // subpath entry: `express-yoti-notifications/bullmq`.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import type { ConnectionOptions, Job } from 'bullmq';
 import { createInboxDispatch } from '../core/inbox';
@@ -14,12 +14,6 @@ import type {
   StoreOutcome,
   WorkOptions,
 } from '../core/inbox';
-
-/** What a job holds: the inbox entry, as JSON, with the mark of the write that stored it. */
-interface JobData extends StoredEntry {
-  /** This write's own mark, to tell whether the job held under its id is this one. */
-  readonly write?: string;
-}
 
 /** Options of {@link BullMQInbox}. */
 export interface BullMQInboxOptions {
@@ -128,17 +122,14 @@ export class BullMQInbox implements Inbox {
   /** {@inheritDoc Inbox.store} */
   async store(entry: InboxEntry): Promise<StoreOutcome> {
     const jobId = entry.key === undefined ? undefined : jobIdOf(entry.key);
-    const write = randomUUID();
-    const data: JobData = {
+    const data: StoredEntry = {
       kind: entry.kind,
       key: entry.key ?? null,
       notification: entry.notification,
       receivedAt: entry.receivedAt,
-      write,
     };
-    // BullMQ adds nothing for an id it already holds, and says so only through the job it
-    // then holds: the one under this id is this write's exactly when it carries its mark,
-    // even when two deliveries of one notification race.
+    // BullMQ adds nothing for an id it already holds (checked and written in one script, so
+    // racing deliveries store one job) and answers with that id either way.
     const job = await this.queue.add(entry.kind, data, {
       ...(jobId !== undefined && { jobId }),
       attempts: this.#attempts,
@@ -146,10 +137,7 @@ export class BullMQInbox implements Inbox {
       removeOnComplete: { age: this.#retentionSeconds },
       removeOnFail: { age: this.#retentionSeconds },
     });
-    const id = String(job.id);
-    if (jobId === undefined) return { stored: true, id };
-    const held = await this.queue.getJob(jobId);
-    return { stored: held === undefined || held.data.write === write, id };
+    return { id: String(job.id) };
   }
 
   /** {@inheritDoc Inbox.work} */
@@ -161,9 +149,9 @@ export class BullMQInbox implements Inbox {
     }
     const delayMs = this.#delayMs;
     const maxDelayMs = this.#maxDelayMs;
-    const worker = new Worker<JobData>(
+    const worker = new Worker<StoredEntry>(
       this.queue.name,
-      async (job: Job<JobData>) => {
+      async (job: Job<StoredEntry>) => {
         const { data } = job;
         await dispatch(data.notification, {
           id: String(job.id),
@@ -220,7 +208,7 @@ export class BullMQInbox implements Inbox {
 
   /** {@inheritDoc Inbox.failed} */
   async failed({ limit = 100 }: { limit?: number } = {}): Promise<FailedEntry[]> {
-    const jobs = (await this.queue.getFailed(0, limit - 1)) as Job<JobData>[];
+    const jobs = (await this.queue.getFailed(0, limit - 1)) as Job<StoredEntry>[];
     return jobs
       .filter((job) => job !== undefined && job !== null)
       .map((job) => ({
@@ -240,8 +228,8 @@ export class BullMQInbox implements Inbox {
   async retry(id?: string): Promise<number> {
     const jobs =
       id === undefined
-        ? ((await this.queue.getFailed()) as Job<JobData>[])
-        : [(await this.queue.getJob(id)) as Job<JobData> | undefined];
+        ? ((await this.queue.getFailed()) as Job<StoredEntry>[])
+        : [(await this.queue.getJob(id)) as Job<StoredEntry> | undefined];
     let count = 0;
     for (const job of jobs) {
       if (job === undefined || job === null || !(await job.isFailed())) continue;

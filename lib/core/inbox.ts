@@ -52,9 +52,10 @@ export interface StoredEntry {
 
 /** What {@link Inbox.store} confirms. */
 export interface StoreOutcome {
-  /** `false` when an entry with the same key was already held (waiting, running, done or failed). */
-  readonly stored: boolean;
-  /** The engine's job id. */
+  /**
+   * The engine's job id. For an entry with a key it is derived from the key, so a
+   * redelivery resolves with the id of the job already held.
+   */
   readonly id: string;
 }
 
@@ -138,9 +139,11 @@ export interface WorkOptions {
 /** A durable inbox on one engine. */
 export interface Inbox {
   /**
-   * Stores one entry durably and resolves once the engine confirmed the write; an entry
-   * whose key is already held resolves with `stored: false` and is not stored again.
-   * Rejects when the engine cannot be reached (the receiver answers 503).
+   * Stores one entry durably and resolves once the engine confirmed the write. An entry
+   * whose key is already held (waiting, running, done within retention, or failed) is not
+   * stored again and resolves alike, with the held job's id: telling the two apart would
+   * cost the engine another round trip per notification. Rejects when the engine cannot be
+   * reached (the receiver answers 503).
    */
   store(entry: InboxEntry): Promise<StoreOutcome>;
   /** Starts workers that run `handlers` for the stored entries. */

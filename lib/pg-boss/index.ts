@@ -335,7 +335,7 @@ export class PgBossInbox implements Inbox {
    *
    * With `{ db }`, the job is written through the application's own connection, inside its
    * transaction: stored when the transaction commits, not at all when it rolls back (the
-   * outcome then speaks of a write that has not committed yet).
+   * id is then that of a write that has not committed yet).
    */
   async store(entry: InboxEntry, options: { db?: PgBossStoreDb } = {}): Promise<StoreOutcome> {
     await this.#start();
@@ -350,11 +350,9 @@ export class PgBossInbox implements Inbox {
       ...(id !== undefined && { id }),
       ...(options.db !== undefined && { db: asDb(options.db) }),
     });
-    if (sent === null) {
-      if (id === undefined) throw new Error('PgBossInbox: pg-boss stored no job');
-      return { stored: false, id };
-    }
-    return { stored: true, id: sent };
+    // pg-boss answers null for an id it already holds, and stores nothing.
+    if (sent === null && id === undefined) throw new Error('PgBossInbox: pg-boss stored no job');
+    return { id: sent ?? id! };
   }
 
   /** {@inheritDoc Inbox.work} */
