@@ -141,9 +141,9 @@ export interface Inbox {
   /**
    * Stores one entry durably and resolves once the engine confirmed the write. An entry
    * whose key is already held (waiting, running, done within retention, or failed) is not
-   * stored again and resolves alike, with the held job's id: telling the two apart would
-   * cost the engine another round trip per notification. Rejects when the engine cannot be
-   * reached (the receiver answers 503).
+   * stored again and resolves alike, with the held job's id (on BullMQ, telling the two
+   * apart would cost another round trip per notification). Rejects when the engine cannot
+   * be reached (the receiver answers 503).
    */
   store(entry: InboxEntry): Promise<StoreOutcome>;
   /** Starts workers that run `handlers` for the stored entries. */
