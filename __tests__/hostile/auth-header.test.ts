@@ -10,6 +10,7 @@ import {
   watchUnhandledRejections,
 } from './harness';
 import type { Expected, Harness } from './harness';
+import { canonicalBase64 } from '../support/base64';
 
 // authHeader() in its three modes against arbitrary and near-valid Authorization headers.
 
@@ -66,10 +67,8 @@ function basicOracle(header: string): { expected: Expected; tokenIndex?: number 
   const early = missingOrMalformed(received, 'basic');
   if (early) return { expected: early };
   const { value } = split(received);
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || value.length % 4 !== 0) {
-    return { expected: { status: 401, code: 'AUTH_INVALID' } };
-  }
-  const decoded = Buffer.from(value, 'base64');
+  const decoded = canonicalBase64(value);
+  if (decoded === undefined) return { expected: { status: 401, code: 'AUTH_INVALID' } };
   const tokenIndex = BASIC_TOKENS.findIndex((t) => Buffer.from(t, 'utf8').equals(decoded));
   return tokenIndex < 0
     ? { expected: { status: 401, code: 'AUTH_INVALID' } }

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { decodeBase64 } from './base64';
 import { AuthInvalidError, AuthMissingError } from './errors';
 
 /** The `auth_type` of an IDV session's notifications, lower-cased. */
@@ -84,8 +85,6 @@ export function authChallenge(scheme: AuthScheme, realm: string, invalidToken = 
     : `Bearer realm="${realm}"`;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
 /**
  * Reads the credentials of the expected scheme from an `Authorization` header value as
  * Node.js gives it (a Latin-1 string, one character per byte received): for Basic the
@@ -119,8 +118,8 @@ export function readCredentials(
   if (value.length === 0) throw invalid('are empty');
   if (scheme === 'bearer') return Buffer.from(value, 'latin1');
 
-  if (!BASE64.test(value) || value.length % 4 !== 0) throw invalid('are not valid base64');
-  const decoded = Buffer.from(value, 'base64');
+  const decoded = decodeBase64(value);
+  if (decoded === undefined) throw invalid('are not valid base64');
   if (!decoded.includes(0x3a)) throw invalid('have no colon between user and password');
   return decoded;
 }

@@ -1,11 +1,12 @@
 import { constants, verify } from 'node:crypto';
+import { decodeBase64 } from './base64';
 import { SignatureInvalidError, SignatureMissingError } from './errors';
 import type { VerificationKey } from './public-keys';
 
 /**
- * Decodes the `signature` field (standard base64, padding optional). The length is checked
- * before anything else, so a huge string costs nothing; a decoded length that fits no key
- * fails in {@link verifyPss}.
+ * Decodes the `signature` field: canonical standard base64, padding optional (see
+ * {@link decodeBase64}). The length is checked before anything else, so a huge string costs
+ * nothing; a decoded length that fits no key fails in {@link verifyPss}.
  *
  * @throws {SignatureMissingError} `SIGNATURE_MISSING` when absent or empty.
  * @throws {SignatureInvalidError} `SIGNATURE_INVALID` for a non-string or bad base64.
@@ -21,18 +22,6 @@ export function decodeSignature(value: unknown, keys: readonly VerificationKey[]
     );
   }
   return bytes;
-}
-
-// Standard base64, padding optional: the alphabet, then at most two `=`. Whitespace, the
-// URL-safe alphabet and `=` inside are refused here, since Node's decoder would skip them.
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/**
- * Strict standard base64 (see `BASE64` above) decoded by the platform's decoder, or
- * `undefined` for anything else.
- */
-export function decodeBase64(text: string): Buffer | undefined {
-  return BASE64.test(text) ? Buffer.from(text, 'base64') : undefined;
 }
 
 /**
