@@ -24,8 +24,7 @@ const { randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
-const autocannon = require('autocannon');
-const { wrk, wrkAvailable } = require('./wrk');
+const { freshNotifications } = require('./fresh-load');
 
 const ROOT = path.join(__dirname, '..');
 const SERVER = path.join(__dirname, 'servers', 'dedup-server.js');
@@ -90,53 +89,15 @@ function startServer(config) {
   });
 }
 
-// Every request carries a fresh task_id: with wrk (when installed, see bench/wrk.js) from a
-// counter in its script, with autocannon from setupRequest. With `rate` (requests per second
-// in all), autocannon paces the load, since wrk cannot.
-async function load(port, pathName, seconds, connections, rate) {
-  const session = randomUUID();
-  const headers = {
-    'content-type': 'application/json',
-    authorization: 'Basic ' + Buffer.from(BASIC_TOKEN).toString('base64'),
-  };
-  const body = (n) => `{"session_id":"${session}","task_id":"t-${n}","topic":"task_completion"}`;
-  if (rate === undefined && wrkAvailable()) {
-    const result = await wrk({
-      port,
-      path: pathName,
-      headers,
-      template: body('%d'),
-      seconds,
-      connections,
-    });
-    return result;
-  }
-  let sequence = 0;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
+function load(port, pathName, seconds, connections, rate) {
+  return freshNotifications({
+    port,
+    path: pathName,
+    basicToken: BASIC_TOKEN,
+    seconds,
     connections,
-    duration: seconds,
-    headers,
-    ...(rate === undefined ? {} : { overallRate: rate }),
-    requests: [
-      {
-        method: 'POST',
-        path: pathName,
-        setupRequest: (request) => {
-          request.body = body(++sequence);
-          return request;
-        },
-      },
-    ],
+    rate,
   });
-  return {
-    rps: result.requests.mean,
-    total: result.requests.total,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
 }
 
 function median(values) {

@@ -1,7 +1,7 @@
 // The inbox's receiving side on Redis (BullMQ), against two references on the same machine,
 // in the same run. Servers in their own processes (bench/servers/inbox-server.js, built
-// package); autocannon loads two of them at the same time, each with its own client and the
-// same settings, the one started first alternating, so that a noisy machine slows both alike.
+// package); two of them are loaded at the same time, each by its own client with the same
+// settings, the one started first alternating, so that a noisy machine slows both alike.
 // Every request carries a fresh task_id: each one is a new notification, stored or claimed.
 //
 // - Acknowledgement latency with a 2 s handler: the IDV chain ending in enqueue(BullMQInbox),
@@ -22,7 +22,7 @@ const http = require('node:http');
 const net = require('node:net');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
-const autocannon = require('autocannon');
+const { freshNotifications } = require('./fresh-load');
 
 const ROOT = path.join(__dirname, '..');
 const SERVER = path.join(__dirname, 'servers', 'inbox-server.js');
@@ -97,45 +97,23 @@ function start(kind, config) {
 }
 
 /**
- * Loads one server for `seconds` with fresh notifications, at `rate` requests per second in
- * all when given (else as fast as `connections` closed-loop connections go), and checks that
- * every answer was a 2xx. Bounded in time by autocannon's duration.
+ * Loads one server as fast as `connections` closed-loop connections go for `seconds`, with
+ * fresh notifications (wrk when installed, as the rest of the bench), and checks that every
+ * answer was a 2xx.
  */
-async function load(server, { seconds, connections, rate }) {
-  const session = randomUUID();
-  const tag = randomUUID().slice(0, 8);
-  let sequence = 0;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${server.port}`,
+async function load(server, { seconds, connections }) {
+  const result = await freshNotifications({
+    port: server.port,
+    basicToken: BASIC_TOKEN,
+    seconds,
     connections,
-    duration: seconds,
-    ...(rate === undefined ? {} : { overallRate: rate }),
-    headers: {
-      'content-type': 'application/json',
-      authorization: 'Basic ' + Buffer.from(BASIC_TOKEN).toString('base64'),
-    },
-    requests: [
-      {
-        method: 'POST',
-        path: '/hook',
-        setupRequest: (request) => {
-          request.body = `{"session_id":"${session}","task_id":"${tag}-${++sequence}","topic":"task_completion"}`;
-          return request;
-        },
-      },
-    ],
   });
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+  if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(
-      `inbox bench: ${server.kind} answered ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+      `inbox bench: ${server.kind} answered ${result.non2xx} non-2xx and had ${result.errors} socket errors`,
     );
   }
-  return {
-    rps: result.requests.mean,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    total: result.requests.total,
-  };
+  return result;
 }
 
 /**

@@ -75,6 +75,10 @@ test('jobIdOf: no colon, never all digits, fixed length, distinct', () => {
     expect(jobIdOf(key)).toMatch(/^n[0-9a-f]{64}$/);
   }
   expect(jobIdOf('a')).not.toBe(jobIdOf('b'));
+  // Fixed across versions: a redelivery after an upgrade must find the job stored before it.
+  expect(jobIdOf('idv:s:t')).toBe(
+    'n133b4bb7ded1eb608aee8ca77fb3d57e92046b919bbd946d3e0625c606a54627',
+  );
 });
 
 describeWithRedis("the README's inbox snippet", () => {

@@ -1,6 +1,6 @@
 // The inbox on BullMQ (Redis). `bullmq` is an optional peer dependency, loaded only by this
 // subpath entry: `express-yoti-notifications/bullmq`.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import type { ConnectionOptions, Job } from 'bullmq';
 import { createInboxDispatch } from '../core/inbox';
@@ -55,7 +55,7 @@ const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
  * contain `:` and must not be all digits; a digest also bounds the id's length whatever the key.
  */
 export function jobIdOf(key: string): string {
-  return 'n' + createHash('sha256').update(key, 'utf8').digest('hex');
+  return 'n' + hash('sha256', key, 'hex');
 }
 
 /**

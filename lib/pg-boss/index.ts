@@ -2,7 +2,7 @@
 // inbox) are optional peer dependencies, loaded only by this subpath entry:
 // `express-yoti-notifications/pg-boss`. pg-boss 12 is ESM only; the CommonJS build loads it
 // with require(), which Node loads ESM with from 22.12 on.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createInboxDispatch } from '../core/inbox';
 import type {
   FailedEntry,
@@ -144,8 +144,7 @@ const NAMESPACE = 'express-yoti-notifications/inbox';
  * same id in every process, so a redelivery finds its job.
  */
 export function jobIdOf(key: string): string {
-  const hash = createHash('sha256').update(NAMESPACE).update('\0').update(key, 'utf8').digest();
-  const bytes = hash.subarray(0, 16);
+  const bytes = hash('sha256', `${NAMESPACE}\0${key}`, 'buffer').subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
