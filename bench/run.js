@@ -244,6 +244,30 @@ async function idvBench() {
   });
 }
 
+/**
+ * The same server twice (express.json() + 200, in two processes), measured as the others are:
+ * what the machine's noise alone makes of a ratio whose true value is 1, in this run.
+ */
+async function controlBench() {
+  log('Control: express.json() vs the same route in a second process');
+  return withPair('idv-reference', 'idv-reference-twin', async (first, second) => {
+    const body = JSON.stringify({ session_id: crypto.randomUUID(), topic: 'session_completion' });
+    const rounds = await alternateHttp('control', first, second, {
+      body,
+      headers: { authorization: BASIC },
+    });
+    return [
+      {
+        ...figure(
+          'Control: express.json() vs the same route (true ratio 1)',
+          rounds.map((r) => r.throughput),
+        ),
+        informational: true,
+      },
+    ];
+  });
+}
+
 async function refusalBench() {
   log('IDV chain + notificationErrorHandler() vs a hand-written 401, wrong Basic credentials');
   return withPair('idv-refusing-chain', 'idv-refusing-reference', async (chain, reference) => {
@@ -495,11 +519,12 @@ async function main() {
   };
   log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
   const privatePem = fs.readFileSync(path.join(FIXTURES, 'rsa-3072-private.pem'), 'utf8');
-  // BENCH_ONLY=verify,idv,refusal,age,memory,plugins runs a subset (results files are still written).
+  // BENCH_ONLY=verify,idv,control,refusal,age,memory,plugins runs a subset (results files are still written).
   const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : undefined;
   const benches = {
     verify: () => verifyBench(privatePem),
     idv: idvBench,
+    control: controlBench,
     refusal: refusalBench,
     age: () => ageBench(privatePem),
     memory: memoryBench,

@@ -3,7 +3,8 @@
 // POST /hook, and talks to its parent over IPC:
 //   → { type: 'listening', port, pid }
 //   ← { type: 'rss' }  → { type: 'rss', rss } (after a full collection, when --expose-gc)
-// Kinds: idv-chain, idv-reference, age-chain, age-reference, and for a flood of wrong
+// Kinds: idv-chain, idv-reference (and idv-reference-twin, the same, for the control figure),
+// age-chain, age-reference, and for a flood of wrong
 // credentials idv-refusing-chain (the IDV chain ending in notificationErrorHandler()) and
 // idv-refusing-reference (express.json(), timingSafeEqual, a 401 JSON answer by hand).
 'use strict';
@@ -38,7 +39,9 @@ switch (kind) {
     );
     break;
   }
+  // idv-reference-twin: the same route in a second process, for the control figure.
   case 'idv-reference':
+  case 'idv-reference-twin':
     // The least an app could do: parse JSON and answer 200.
     app.post('/hook', express.json(), (_req, res) => res.status(200).end());
     break;
