@@ -20,7 +20,10 @@ export const MAX_JSON_DEPTH = 64;
  *   than {@link MAX_JSON_DEPTH} levels deep.
  */
 export function parseJson(bytes: Uint8Array): unknown {
-  const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const buffer = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const raw = buffer.toString('utf8');
   const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   let value: unknown;
   try {
