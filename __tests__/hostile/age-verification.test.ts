@@ -17,6 +17,7 @@ import {
 } from './bodies';
 import type { Members } from './bodies';
 import { GENERATED_FIELDS, WHITESPACE_CHARACTERS } from '../support/whitespace';
+import { canonicalBase64 } from '../support/base64';
 
 // verifySignature() + stateRouter(), and the ageVerificationNotifications() preset, against
 // single-field mutations of validly signed notifications (re-signed or not), tampered
@@ -290,14 +291,10 @@ function ageOracle(
   if (signature === undefined || signature === '')
     return { expected: { status: 401, code: 'SIGNATURE_MISSING' } };
   const invalid = { expected: { status: 401, code: 'SIGNATURE_INVALID' } };
-  if (
-    typeof signature !== 'string' ||
-    signature.length > 344 ||
-    !/^[A-Za-z0-9+/]*={0,2}$/.test(signature)
-  )
-    return invalid;
-  const bytes = Buffer.from(signature, 'base64');
-  if (bytes.length !== SIGNATURE_BYTES) return invalid;
+  if (typeof signature !== 'string' || signature.length > 344) return invalid;
+  // One spelling per signature: the canonical encoding, padded or not.
+  const bytes = canonicalBase64(signature);
+  if (bytes === undefined || bytes.length !== SIGNATURE_BYTES) return invalid;
   const styles: Style[] =
     route === '/preset' ? ['strip-whitespace', 'compact'] : ['strip-whitespace'];
   const verifies = styles.some((style) =>
