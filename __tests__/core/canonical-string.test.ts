@@ -88,6 +88,16 @@ describe('the signed string', () => {
     expect(unsignedPayloadJson({})).toBe('{}');
   });
 
+  test('a function-valued toJSON member is left out, never called; an inherited one is ignored', () => {
+    const toJSON = jest.fn(() => 'replaced');
+    expect(unsignedPayloadJson({ a: 1, toJSON, signature: 'x', b: 'c' })).toBe('{"a":1,"b":"c"}');
+    expect(toJSON).not.toHaveBeenCalled();
+    const inherited = Object.assign(Object.create({ toJSON }), { a: 1, sequence_number: 2 });
+    expect(unsignedPayloadJson(inherited)).toBe('{"a":1}');
+    expect(toJSON).not.toHaveBeenCalled();
+    expect(unsignedPayloadJson({ toJSON: 'kept', a: 1 })).toBe('{"toJSON":"kept","a":1}');
+  });
+
   test('a __proto__ key from JSON.parse is an ordinary signed member', () => {
     const payload = JSON.parse('{"__proto__":{"x":1},"a":2}') as Record<string, unknown>;
     expect(canonicalString(payload, 'compact')).toBe('{"__proto__":{"x":1},"a":2}');
