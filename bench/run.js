@@ -28,6 +28,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 16);
 const MEMORY_REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS || 200_000);
 const LOADER = wrkAvailable() ? 'wrk' : 'autocannon';
 const BASIC = 'Basic ' + Buffer.from('bench:notify').toString('base64');
+/** An IDV notification body, a new session each time. */
+const idvBody = () =>
+  JSON.stringify({ session_id: crypto.randomUUID(), topic: 'session_completion' });
 const log = (line) => console.log(line);
 
 // ---------------------------------------------------------------------------- helpers
@@ -219,10 +222,7 @@ async function withPair(chainKind, referenceKind, rounds) {
 async function idvBench() {
   log('IDV chain (authHeader + rawBody + parseIdvNotification + topicRouter) vs express.json()');
   return withPair('idv-chain', 'idv-reference', async (chain, reference) => {
-    const body = JSON.stringify({
-      session_id: crypto.randomUUID(),
-      topic: 'session_completion',
-    });
+    const body = idvBody();
     const rounds = await alternateHttp('idv', chain, reference, {
       body,
       headers: { authorization: BASIC },
@@ -251,7 +251,7 @@ async function idvBench() {
 async function controlBench() {
   log('Control: express.json() vs the same route in a second process');
   return withPair('idv-reference', 'idv-reference-twin', async (first, second) => {
-    const body = JSON.stringify({ session_id: crypto.randomUUID(), topic: 'session_completion' });
+    const body = idvBody();
     const rounds = await alternateHttp('control', first, second, {
       body,
       headers: { authorization: BASIC },
@@ -271,7 +271,7 @@ async function controlBench() {
 async function refusalBench() {
   log('IDV chain + notificationErrorHandler() vs a hand-written 401, wrong Basic credentials');
   return withPair('idv-refusing-chain', 'idv-refusing-reference', async (chain, reference) => {
-    const body = JSON.stringify({ session_id: crypto.randomUUID(), topic: 'session_completion' });
+    const body = idvBody();
     const wrong = 'Basic ' + Buffer.from('bench:wrong!').toString('base64');
     const rounds = await alternateHttp('refusal', chain, reference, {
       body,
@@ -380,7 +380,7 @@ async function memoryBench() {
   const server = await startServer('idv-chain', { exposeGc: true });
   try {
     const request = {
-      body: JSON.stringify({ session_id: crypto.randomUUID(), topic: 'session_completion' }),
+      body: idvBody(),
       headers: { authorization: BASIC },
     };
     await load(server, { ...request, amount: 20_000 });

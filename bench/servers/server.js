@@ -4,9 +4,9 @@
 //   → { type: 'listening', port, pid }
 //   ← { type: 'rss' }  → { type: 'rss', rss } (after a full collection, when --expose-gc)
 // Kinds: idv-chain, idv-reference (and idv-reference-twin, the same, for the control figure),
-// age-chain, age-reference, and for a flood of wrong
-// credentials idv-refusing-chain (the IDV chain ending in notificationErrorHandler()) and
-// idv-refusing-reference (express.json(), timingSafeEqual, a 401 JSON answer by hand).
+// age-chain, age-reference, and for a flood of wrong credentials idv-refusing-chain (the IDV
+// chain ending in notificationErrorHandler()) and idv-refusing-reference (express.json(),
+// timingSafeEqual, a 401 JSON answer by hand).
 'use strict';
 const crypto = require('node:crypto');
 const fs = require('node:fs');
