@@ -5,7 +5,17 @@
 // refuses to run as root; as root, it runs as the `postgres` user (setpriv).
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,14 +135,25 @@ export class OwnPostgres {
       '-c',
       'synchronous_commit=on',
     ]);
-    // Its own process group, so that a kill reaches every backend at once.
-    const child = spawn(server.command, server.args, { stdio: 'ignore', detached: true });
+    // Its own process group, so that a kill reaches every backend at once. Its log goes to a
+    // file (appended across restarts), quoted when it does not start.
+    const log = path.join(this.#dir, 'server.log');
+    const fd = openSync(log, 'a');
+    const child = spawn(server.command, server.args, {
+      stdio: ['ignore', fd, fd],
+      detached: true,
+    });
+    closeSync(fd);
     this.#child = child;
     const deadline = Date.now() + 30_000;
     const ready = this.#run('pg_isready', ['-h', '127.0.0.1', '-p', String(this.port)]);
     while (spawnSync(ready.command, ready.args, { timeout: 5_000 }).status !== 0) {
       if (child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`postgres did not start on port ${this.port}`);
+        const why = child.exitCode !== null ? `exited with ${child.exitCode}` : 'no answer in 30 s';
+        throw new Error(
+          `postgres did not start on port ${this.port} (${why}); its log ends:\n` +
+            readFileSync(log, 'utf8').slice(-2_000),
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
