@@ -166,7 +166,14 @@ describe.each(ENGINE_CASES)('inbox faults: $engine', (engineCase) => {
         statuses.set(n.key, { body: n.body, status: answer.status });
         return answer;
       };
-      for (let i = 0; i < 20; i++) expect((await send(fresh())).status).toBe(200);
+      // 20 stored before the server goes. On a loaded machine a store can outlast the 300 ms
+      // timeout: its 503 is the timeout doing its job, and that notification is delivered again
+      // below like every other refused one.
+      let stored = 0;
+      for (let i = 0; i < 100 && stored < 20; i++) {
+        if ((await send(fresh())).status === 200) stored++;
+      }
+      expect(stored).toBe(20);
 
       // A stream of notifications, 4 at a time, while the server goes away: whatever each one
       // got, a 200 must mean stored. Bounded: at most 400 requests, or until stopped.
