@@ -21,6 +21,13 @@ test('parseContentType', () => {
   expect(parseContentType(undefined)).toBeUndefined();
   expect(parseContentType('json')).toBeUndefined();
   expect(parseContentType('a/b/c')).toBeUndefined();
+  // Only spaces and tabs surround the essence; 0xA0 (which String#trim drops) is part of it.
+  expect(parseContentType(' \tapplication/json\t; charset=utf-8')).toEqual({
+    essence: 'application/json',
+    charset: 'utf-8',
+  });
+  expect(parseContentType('application/json\u00a0')).toBeUndefined();
+  expect(parseContentType('\u00a0application/json;charset=utf-8')).toBeUndefined();
 });
 
 test('compileTypeMatcher', () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { rawBody } from '../../lib';
 import {
   announceSeed,
+  asReceived,
   checkReply,
   decodeUtf8,
   headerValue,
@@ -34,6 +35,10 @@ const ESSENCES = [
   'application/json',
   'APPLICATION/Json',
   ' application/json ',
+  '\tapplication/json\t',
+  // 0xA0 is not whitespace in HTTP: the essence is then no media type.
+  'application/json\u00a0',
+  '\u00a0application/json',
   'application/vnd.yoti+json',
   'application/merge-patch+JSON',
   'application/+json',
@@ -66,10 +71,19 @@ const PARAMS: ReadonlyArray<readonly [string, boolean]> = [
   ['; charset=""', false],
   ['; charset=iso-8859-1; x=y', false],
 ];
-const ENCODINGS = [undefined, 'identity', ' IDENTITY ', 'gzip', 'br', 'deflate, identity'];
+const ENCODINGS = [
+  undefined,
+  'identity',
+  ' IDENTITY ',
+  '\tidentity',
+  'identity\u00a0',
+  'gzip',
+  'br',
+  'deflate, identity',
+];
 
 function acceptsEssence(essence: string): boolean {
-  const lower = essence.trim().toLowerCase();
+  const lower = asReceived(essence).toLowerCase();
   const match = /^([!#$%&'*+.^_`|~0-9a-z-]+)\/([!#$%&'*+.^_`|~0-9a-z-]+)$/.exec(lower);
   return (
     match !== null &&
@@ -93,7 +107,7 @@ const bodies: fc.Arbitrary<Buffer> = fc.oneof(
 );
 
 function expected(body: Buffer, essence: string, charsetOk: boolean, encoding?: string): Expected {
-  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+  if (encoding !== undefined && asReceived(encoding).toLowerCase() !== 'identity') {
     return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' };
   }
   if (!acceptsEssence(essence) || !charsetOk)

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { decodeBase64 } from './base64';
 import { AuthInvalidError, AuthMissingError } from './errors';
+import { trimSpacesAndTabs } from './header-text';
 
 /** The `auth_type` of an IDV session's notifications, lower-cased. */
 export type AuthScheme = 'basic' | 'bearer';
@@ -122,18 +123,6 @@ export function readCredentials(
   if (decoded === undefined) throw invalid('are not valid base64');
   if (!decoded.includes(0x3a)) throw invalid('have no colon between user and password');
   return decoded;
-}
-
-// Only what HTTP treats as whitespace around a value (SP, HTAB): `String.prototype.trim`
-// would also drop 0xA0, the last byte of the UTF-8 of 'à'. A loop, not a regex anchored at
-// the end, which backtracks quadratically on a long run of spaces.
-function trimSpacesAndTabs(text: string): string {
-  const blank = (i: number) => text[i] === ' ' || text[i] === '\t';
-  let start = 0;
-  let end = text.length;
-  while (start < end && blank(start)) start++;
-  while (end > start && blank(end - 1)) end--;
-  return text.slice(start, end);
 }
 
 /**

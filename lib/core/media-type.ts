@@ -4,6 +4,8 @@
  * `text/*`), or a structured syntax suffix (`application/*+json`, RFC 6839).
  */
 
+import { trimSpacesAndTabs } from './header-text';
+
 const TOKEN = "[!#$%&'*+.^_`|~0-9a-z-]+";
 const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}$`);
 const CHARSET = /;\s*charset\s*=\s*(?:"([^"]*)"|([^\s;]+))/i;
@@ -36,7 +38,9 @@ const parsedTypes = new Map<string, ContentType | undefined>();
 
 function parse(header: string): ContentType | undefined {
   const semicolon = header.indexOf(';');
-  const essence = (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();
+  const essence = trimSpacesAndTabs(
+    semicolon < 0 ? header : header.slice(0, semicolon),
+  ).toLowerCase();
   if (!MEDIA_TYPE.test(essence)) return undefined;
   const match = semicolon < 0 ? null : CHARSET.exec(header.slice(semicolon));
   const charset = match ? (match[1] ?? match[2])?.toLowerCase() : undefined;

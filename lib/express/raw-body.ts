@@ -9,6 +9,7 @@ import {
   RawBodyUnavailableError,
   UnsupportedMediaTypeError,
 } from '../core/errors';
+import { trimSpacesAndTabs } from '../core/header-text';
 import type { ContentType } from '../core/media-type';
 import {
   compileTypeMatcher,
@@ -103,7 +104,7 @@ function refuse(req: Request, accepts: Accepts): NotificationError | undefined {
     return new BodyUnreadableError('The client went away before the body was read');
   if (isConsumed(req)) return new RawBodyUnavailableError(CONSUMED_HINT);
   const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+  if (encoding !== undefined && trimSpacesAndTabs(encoding).toLowerCase() !== 'identity') {
     return new UnsupportedMediaTypeError(
       'Content-Encoding is not supported; send the body uncompressed',
     );
