@@ -8,7 +8,9 @@
 //   with a worker process running a handler that takes 2 s, against the same chain ending in
 //   a handler that returns at once. Both at the same fixed rate (INBOX_BENCH_RATE requests per
 //   second each, default 400), so that the latency is each request's own, not a queue's. Bar:
-//   p99 ≤ 2× the reference's; the p50 ratio is reported beside it (no bar).
+//   p99 ≤ 2× the reference's; the p50 ratio is reported beside it (no bar). Beside them, for
+//   information, the same chain ending in one Redis SET against the same reference: what a
+//   round trip to Redis alone does to the p99 on this machine.
 // - Receiver throughput: enqueue(BullMQInbox) against deduplicate(RedisStore), the
 //   exactly-once route that answers after its handler, on the same Redis; a closed loop of
 //   the suite's connections (16) each. Bar: ≥ 0.8×.
@@ -303,6 +305,15 @@ async function run(ctx) {
       connections: ctx.connections,
       rate: RATE,
     });
+    const roundTripServer = await launch('redis-set');
+    ctx.log(`  a Redis round trip alone at ${RATE} req/s each: one SET vs answering at once`);
+    const roundTrip = await alternate(ctx, 'round trip', roundTripServer, inline, {
+      load: paced,
+      seconds: ctx.seconds,
+      connections: ctx.connections,
+      rate: RATE,
+    });
+    await roundTripServer.stop();
     const dedup = await launch('dedup');
     ctx.log(
       `  receiver throughput at ${ctx.connections} connections each: enqueue(BullMQInbox) vs deduplicate(RedisStore)`,
@@ -324,6 +335,11 @@ async function run(ctx) {
         `inbox ack p50 (${HANDLER_MS / 1000} s handler) vs answering at once, ${RATE} req/s`,
         latency.map((r) => r.a.p50 / Math.max(r.b.p50, 0.001)),
         { direction: 'max', informational: true },
+      ),
+      figure(
+        `one Redis SET on the same chain: ack p99 vs answering at once, ${RATE} req/s`,
+        roundTrip.map((r) => r.a.p99 / Math.max(r.b.p99, 0.001)),
+        { direction: 'max', informational: true, redis: persistence, rounds: roundTrip },
       ),
       figure(
         'enqueue(BullMQInbox) vs deduplicate(RedisStore), throughput',

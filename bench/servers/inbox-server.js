@@ -4,6 +4,8 @@
 //   inline: topicRouter() with a handler that returns at once (the reference: answers at once)
 //   inbox:  enqueue(BullMQInbox): 200 once Redis holds the job
 //   dedup:  deduplicate(RedisStore) + the same topicRouter() (records expire after a minute)
+//   redis-set: one SET of a fresh key (expiring after a minute), answered once Redis confirmed
+//           it: a Redis round trip alone, to compare the inbox's with
 //   worker: no HTTP; inbox.work() on the same queue with a handler that takes
 //           config.handlerMs (2 s), `concurrency` at once
 //   pgboss-inbox, pgboss-worker: the same as inbox and worker, on PgBossInbox (config.databaseUrl)
@@ -79,6 +81,16 @@ async function main() {
       app.post('/hook', ...chain, enqueue(bullmqInbox()));
     } else if (kind === 'pgboss-inbox') {
       app.post('/hook', ...chain, enqueue(await pgBossInbox()));
+    } else if (kind === 'redis-set') {
+      const { Redis } = require('ioredis');
+      const client = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+      client.on('error', () => undefined);
+      closers.push(() => client.disconnect());
+      let sequence = 0;
+      app.post('/hook', ...chain, (_req, res, next) => {
+        const key = `${config.prefix}round-trip:${process.pid}:${++sequence}`;
+        client.set(key, '1', 'EX', 60).then(() => res.end(), next);
+      });
     } else if (kind === 'dedup') {
       const { createClient } = require('redis');
       const client = createClient({ url: config.redisUrl, disableOfflineQueue: true });
