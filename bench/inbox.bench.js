@@ -197,6 +197,14 @@ function paced(server, { seconds, connections, rate }) {
   });
 }
 
+/** The fixed-rate load of the latency figures, with the suite's duration and connections. */
+const pacedSettings = (ctx) => ({
+  load: paced,
+  seconds: ctx.seconds,
+  connections: ctx.connections,
+  rate: RATE,
+});
+
 /** Both servers loaded at once, `rounds` times, the first started alternating. */
 async function alternate(ctx, label, a, b, settings) {
   await Promise.all([a, b].map((server) => settings.load(server, { ...settings, seconds: 1 })));
@@ -229,12 +237,7 @@ async function pgBossFigures(ctx, config, launch, inline, bullmq, figure) {
   await launch('pgboss-worker', pgConfig);
   const pgboss = await launch('pgboss-inbox', pgConfig);
   ctx.log(`  pg-boss: acknowledgement latency at ${RATE} req/s each, and throughput vs BullMQ`);
-  const latency = await alternate(ctx, 'pg-boss latency', pgboss, inline, {
-    load: paced,
-    seconds: ctx.seconds,
-    connections: ctx.connections,
-    rate: RATE,
-  });
+  const latency = await alternate(ctx, 'pg-boss latency', pgboss, inline, pacedSettings(ctx));
   const throughput = await alternate(ctx, 'pg-boss throughput', pgboss, bullmq, {
     load,
     seconds: ctx.seconds,
@@ -299,20 +302,16 @@ async function run(ctx) {
       spread: ctx.spread(values),
       ...extra,
     });
-    const latency = await alternate(ctx, 'latency', inbox, inline, {
-      load: paced,
-      seconds: ctx.seconds,
-      connections: ctx.connections,
-      rate: RATE,
-    });
+    const latency = await alternate(ctx, 'latency', inbox, inline, pacedSettings(ctx));
     const roundTripServer = await launch('redis-set');
     ctx.log(`  a Redis round trip alone at ${RATE} req/s each: one SET vs answering at once`);
-    const roundTrip = await alternate(ctx, 'round trip', roundTripServer, inline, {
-      load: paced,
-      seconds: ctx.seconds,
-      connections: ctx.connections,
-      rate: RATE,
-    });
+    const roundTrip = await alternate(
+      ctx,
+      'round trip',
+      roundTripServer,
+      inline,
+      pacedSettings(ctx),
+    );
     await roundTripServer.stop();
     const dedup = await launch('dedup');
     ctx.log(
