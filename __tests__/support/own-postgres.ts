@@ -71,6 +71,40 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The postmaster and the processes it started (from Linux's /proc). */
+function serverProcesses(postmaster: number): number[] {
+  const children = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => parentOf(Number(entry)) === postmaster)
+    .map(Number);
+  return [postmaster, ...children];
+}
+
+/** `/proc/<pid>/stat`: `pid (name) state ppid …`; the name may hold spaces and parentheses. */
+function procStat(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+const parentOf = (pid: number) => Number(procStat(pid)?.[1]);
+// A zombie has exited and released its memory; only its exit status is left to collect.
+const isRunning = (pid: number) => {
+  const state = procStat(pid)?.[0];
+  return state !== undefined && state !== 'Z';
+};
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
 /** A postgres server child process on a free loopback port. */
 export class OwnPostgres {
   port = 0;
@@ -135,13 +169,11 @@ export class OwnPostgres {
       '-c',
       'synchronous_commit=on',
     ]);
-    // Its own process group, so that a kill reaches every backend at once. Its log goes to a
-    // file (appended across restarts), quoted when it does not start.
+    // Its log goes to a file (appended across restarts), quoted when it does not start.
     const log = path.join(this.#dir, 'server.log');
     const fd = openSync(log, 'a');
     const child = spawn(server.command, server.args, {
       stdio: ['ignore', fd, fd],
-      detached: true,
     });
     closeSync(fd);
     this.#child = child;
@@ -163,18 +195,20 @@ export class OwnPostgres {
     const child = this.#child;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid!, signal);
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 10_000);
+    // Each backend is its own session leader, outside the postmaster's process group; one
+    // that outlives a killed postmaster holds the shared memory, and the next start fails on
+    // it ("pre-existing shared memory block is still in use"). A SIGKILL goes to every process
+    // (a crash); a shutdown to the postmaster, which ends the others. Either way, every one
+    // is waited for.
+    const processes = serverProcesses(child.pid!);
+    for (const pid of signal === 'SIGKILL' ? processes : [child.pid!]) signalQuietly(pid, signal);
+    const timer = setTimeout(() => {
+      for (const pid of processes) signalQuietly(pid, 'SIGKILL');
+    }, 10_000);
     await exited;
     clearTimeout(timer);
-    // Backends of a killed server may outlive the postmaster by a moment.
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      try {
-        process.kill(-child.pid!, 0);
-      } catch {
-        return;
-      }
+    while (processes.some(isRunning) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
