@@ -198,8 +198,9 @@ export class OwnPostgres {
     // Each backend is its own session leader, outside the postmaster's process group; one
     // that outlives a killed postmaster holds the shared memory, and the next start fails on
     // it ("pre-existing shared memory block is still in use"). A SIGKILL goes to every process
-    // (a crash); a shutdown to the postmaster, which ends the others. Either way, every one
-    // is waited for.
+    // (a crash), the postmaster stopped first so that it starts no backend after the list is
+    // read; a shutdown goes to the postmaster, which ends the others. Every one is waited for.
+    if (signal === 'SIGKILL') signalQuietly(child.pid!, 'SIGSTOP');
     const processes = serverProcesses(child.pid!);
     for (const pid of signal === 'SIGKILL' ? processes : [child.pid!]) signalQuietly(pid, signal);
     const timer = setTimeout(() => {
